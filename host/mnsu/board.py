@@ -1,0 +1,534 @@
+"""Board files: the YAML description of a CPG board (neurons, synapses, inputs, probes, leg).
+
+Every value is in SI units, given as a number or as a string with a unit ("20 kohm").
+Errors name the file, the key path and the expected form.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mnsu.units import UnitError, parse_quantity
+
+
+class BoardError(ValueError):
+    """A board file that cannot be used; the message names the file and the key path."""
+
+
+@dataclass(frozen=True)
+class NeuronSpec:
+    """One memristive unit: RC membrane plus the thyristor+resistor device M (SI units)."""
+
+    name: str
+    model: str
+    C: float
+    R_leak: float
+    V_th: float
+    V_on: float
+    R_on: float
+    I_hold: float
+    R_off: float
+    I_bias: float
+    adapt_a: float
+    adapt_b: float
+    adapt_tau: float
+    V0: float
+    turn_on_delay: float
+    min_off_time: float
+
+    @property
+    def V_off(self) -> float:
+        """Membrane voltage at which the ON device's current falls to the holding current."""
+        return self.V_on + self.I_hold * self.R_on
+
+
+@dataclass(frozen=True)
+class SynapseSpec:
+    """Synaptic current circuit: I = W*s, s jumps by alpha*(1-s) per presynaptic spike."""
+
+    pre: str
+    post: str
+    W: float
+    tau: float
+    alpha: float
+    delay: float
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """An input current into one or more neurons.
+
+    kinds: `step` (from `start`, for `duration` or forever), `pulse` (from `start` for `duration`,
+    repeated every `period` for `count` pulses), `drive` (a descending drive: `amplitude` times
+    a level 0..1 that the firmware sets), `touchdown` (a current pulse of `amplitude` for
+    `duration` that the firmware fires on foot contact).
+    """
+
+    name: str
+    targets: tuple[str, ...]
+    kind: str
+    start: float
+    duration: float
+    amplitude: float
+    period: float
+    count: int
+    level: float
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """One ADC channel: which node it reads and the analog front end before the converter."""
+
+    adc: int
+    neuron: str
+    node: str
+    gain: float
+    offset: float
+    vref: float
+    bits: int
+    noise: float
+
+
+@dataclass(frozen=True)
+class JointSpec:
+    name: str
+    min_deg: float
+    max_deg: float
+    neutral_deg: float
+
+
+@dataclass(frozen=True)
+class LegSpec:
+    flexor: str
+    extensor: str
+    joints: tuple[JointSpec, ...]
+    thigh_length: float
+    shank_length: float
+    hip_height: float
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    neurons: tuple[NeuronSpec, ...]
+    synapses: tuple[SynapseSpec, ...]
+    inputs: tuple[InputSpec, ...]
+    probes: tuple[ProbeSpec, ...]
+    leg: LegSpec | None
+    source: str = "<board>"
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def neuron_index(self, name: str) -> int:
+        for i, neuron in enumerate(self.neurons):
+            if neuron.name == name:
+                return i
+        raise KeyError(name)
+
+    @property
+    def neuron_names(self) -> list[str]:
+        return [n.name for n in self.neurons]
+
+
+# key -> (unit, default or None when required)
+NEURON_KEYS: dict[str, tuple[str, float | str | None]] = {
+    "model": ("model", "lif"),
+    "C": ("F", None),
+    "R_leak": ("ohm", None),
+    "V_th": ("V", None),
+    "V_on": ("V", None),
+    "R_on": ("ohm", None),
+    "I_hold": ("A", None),
+    "R_off": ("ohm", math.inf),
+    "I_bias": ("A", 0.0),
+    "adapt_a": ("S", 0.0),
+    "adapt_b": ("A", 0.0),
+    "adapt_tau": ("s", 0.0),
+    "V0": ("V", 0.0),
+    "turn_on_delay": ("s", 0.0),
+    "min_off_time": ("s", 0.0),
+}
+NEURON_MODELS = ("lif",)
+SYNAPSE_KEYS: dict[str, tuple[str, float | None]] = {
+    "W": ("A", None),
+    "tau": ("s", None),
+    "alpha": ("", 0.5),
+    "delay": ("s", 0.0),
+}
+INPUT_KINDS = ("step", "pulse", "drive", "touchdown")
+INPUT_KEYS = (
+    "name",
+    "target",
+    "kind",
+    "start",
+    "duration",
+    "amplitude",
+    "period",
+    "count",
+    "level",
+)
+PROBE_KEYS = ("adc", "neuron", "node", "gain", "offset", "vref", "bits", "noise")
+PROBE_NODES = ("membrane", "readout", "synapse")
+LEG_KEYS = ("flexor", "extensor", "joints", "thigh_length", "shank_length", "hip_height")
+JOINT_KEYS = ("min", "max", "neutral")
+TOP_KEYS = ("name", "defaults", "neurons", "synapses", "inputs", "probes", "leg")
+
+
+class _Reader:
+    """Validates one board file; every error carries the file name and key path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, path: str, message: str) -> BoardError:
+        return BoardError(f"{self.source}: {path}: {message}")
+
+    def mapping(self, value: object, path: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"expected a mapping of keys to values, got {value!r}")
+        for key in value:
+            if not isinstance(key, str):
+                raise self.fail(path, f"keys must be names, got {key!r}")
+        return value
+
+    def sequence(self, value: object, path: str) -> Sequence[Any]:
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected a list, got {value!r}")
+        return value
+
+    def known_keys(self, value: Mapping[str, Any], allowed: Sequence[str], path: str) -> None:
+        for key in value:
+            if key not in allowed:
+                raise self.fail(
+                    f"{path}.{key}" if path else key,
+                    f"unknown key; expected one of: {', '.join(allowed)}",
+                )
+
+    def quantity(self, value: object, unit: str, path: str) -> float:
+        try:
+            return parse_quantity(value, unit)
+        except UnitError as exc:
+            raise self.fail(path, str(exc)) from None
+
+    def name(self, value: object, path: str, known: Sequence[str] | None = None) -> str:
+        if not isinstance(value, str) or not value:
+            raise self.fail(path, f"expected a neuron name, got {value!r}")
+        if known is not None and value not in known:
+            raise self.fail(
+                path, f"unknown neuron {value!r}; the board has: {', '.join(known) or 'none'}"
+            )
+        return value
+
+    def integer(self, value: object, path: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+                value = int(value)
+            else:
+                raise self.fail(path, f"expected a whole number {low}..{high}, got {value!r}")
+        if not low <= value <= high:
+            raise self.fail(path, f"expected a whole number {low}..{high}, got {value}")
+        return value
+
+    def check(self, ok: bool, path: str, message: str) -> None:
+        if not ok:
+            raise self.fail(path, message)
+
+
+def load_board(path: str | Path, overrides: Sequence[str] = ()) -> Board:
+    """Read and validate a board file; `overrides` are "KEY.PATH=VALUE" strings (--set)."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BoardError(f"{source}: cannot read the board file: {exc.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise BoardError(f"{source}: not valid YAML: {exc}") from None
+    raw = apply_overrides(raw, overrides, source)
+    return parse_board(raw, source)
+
+
+def apply_overrides(raw: object, overrides: Sequence[str], source: str) -> Any:
+    """Set values in the raw board mapping from "a.b.c=VALUE" strings (lists index by number)."""
+    if not overrides:
+        return raw
+    data = copy.deepcopy(raw)
+    for item in overrides:
+        key_path, sep, text = item.partition("=")
+        if not sep or not key_path:
+            raise BoardError(f"{source}: --set {item!r}: expected KEY.PATH=VALUE")
+        keys = key_path.split(".")
+        node: Any = data
+        for depth, key in enumerate(keys):
+            last = depth == len(keys) - 1
+            where = ".".join(keys[: depth + 1])
+            if isinstance(node, list):
+                if not key.isdigit() or int(key) >= len(node):
+                    raise BoardError(f"{source}: --set {where}: no list item {key!r}")
+                index = int(key)
+                if last:
+                    node[index] = yaml.safe_load(text)
+                else:
+                    node = node[index]
+            elif isinstance(node, dict):
+                if last:
+                    node[key] = yaml.safe_load(text)
+                else:
+                    if key not in node:
+                        raise BoardError(f"{source}: --set {where}: no such key in the board")
+                    node = node[key]
+            else:
+                raise BoardError(f"{source}: --set {where}: cannot set inside {node!r}")
+    return data
+
+
+def parse_board(raw: object, source: str = "<board>") -> Board:
+    """Validate a board mapping (as read from YAML) and return the typed Board."""
+    r = _Reader(source)
+    if raw is None:
+        raise r.fail("(top level)", "the board file is empty")
+    top = r.mapping(raw, "(top level)")
+    r.known_keys(top, TOP_KEYS, "")
+    name = top.get("name", Path(source).stem)
+    r.check(isinstance(name, str), "name", f"expected a text name, got {name!r}")
+
+    defaults = r.mapping(top.get("defaults", {}) or {}, "defaults")
+    r.known_keys(defaults, tuple(NEURON_KEYS), "defaults")
+    if "neurons" not in top:
+        raise r.fail("neurons", "missing; a board needs at least one neuron")
+    neurons_raw = r.mapping(top["neurons"], "neurons")
+    r.check(len(neurons_raw) > 0, "neurons", "a board needs at least one neuron")
+    neurons = tuple(
+        _neuron(r, str(n), {**defaults, **r.mapping(v or {}, f"neurons.{n}")})
+        for n, v in neurons_raw.items()
+    )
+    names = [n.name for n in neurons]
+
+    synapses = tuple(
+        _synapse(r, i, r.mapping(s, f"synapses[{i}]"), names)
+        for i, s in enumerate(r.sequence(top.get("synapses", []) or [], "synapses"))
+    )
+    inputs = tuple(
+        _input(r, i, r.mapping(s, f"inputs[{i}]"), names)
+        for i, s in enumerate(r.sequence(top.get("inputs", []) or [], "inputs"))
+    )
+    probes = tuple(
+        _probe(r, i, r.mapping(s, f"probes[{i}]"), names)
+        for i, s in enumerate(r.sequence(top.get("probes", []) or [], "probes"))
+    )
+    seen: dict[int, int] = {}
+    for i, probe in enumerate(probes):
+        r.check(
+            probe.adc not in seen,
+            f"probes[{i}].adc",
+            f"ADC channel {probe.adc} is already read by probes[{seen.get(probe.adc)}]",
+        )
+        seen[probe.adc] = i
+    input_names = [i.name for i in inputs]
+    for i, name_i in enumerate(input_names):
+        r.check(input_names.index(name_i) == i, f"inputs[{i}].name", f"duplicate name {name_i!r}")
+    leg = _leg(r, r.mapping(top["leg"], "leg"), names) if top.get("leg") is not None else None
+    return Board(
+        name=name,
+        neurons=neurons,
+        synapses=synapses,
+        inputs=inputs,
+        probes=probes,
+        leg=leg,
+        source=source,
+        raw=top,
+    )
+
+
+def _neuron(r: _Reader, name: str, values: Mapping[str, Any]) -> NeuronSpec:
+    path = f"neurons.{name}"
+    r.known_keys(values, tuple(NEURON_KEYS), path)
+    parsed: dict[str, Any] = {}
+    for key, (unit, default) in NEURON_KEYS.items():
+        if key == "model":
+            model = values.get("model", default)
+            r.check(
+                model in NEURON_MODELS,
+                f"{path}.model",
+                f"unknown model {model!r}; expected one of: {', '.join(NEURON_MODELS)}",
+            )
+            parsed[key] = model
+            continue
+        if key not in values:
+            if default is None:
+                raise r.fail(f"{path}.{key}", "missing (set it here or in `defaults`)")
+            parsed[key] = default
+            continue
+        parsed[key] = r.quantity(values[key], unit, f"{path}.{key}")
+    for key in ("C", "R_leak", "R_on", "R_off"):
+        r.check(parsed[key] > 0, f"{path}.{key}", f"must be > 0, got {parsed[key]:g}")
+    for key in ("I_hold", "adapt_tau", "turn_on_delay", "min_off_time"):
+        r.check(parsed[key] >= 0, f"{path}.{key}", f"must be >= 0, got {parsed[key]:g}")
+    if parsed["adapt_a"] != 0 or parsed["adapt_b"] != 0:
+        r.check(
+            parsed["adapt_tau"] > 0,
+            f"{path}.adapt_tau",
+            "must be > 0 s when adapt_a or adapt_b is set",
+        )
+    v_off = parsed["V_on"] + parsed["I_hold"] * parsed["R_on"]
+    r.check(
+        parsed["V_th"] > v_off,
+        f"{path}.V_th",
+        f"must be above the turn-off voltage V_on + I_hold*R_on = {v_off:g} V, "
+        f"got {parsed['V_th']:g} V",
+    )
+    return NeuronSpec(name=name, **parsed)
+
+
+def _synapse(r: _Reader, i: int, values: Mapping[str, Any], names: list[str]) -> SynapseSpec:
+    path = f"synapses[{i}]"
+    r.known_keys(values, ("pre", "post", *SYNAPSE_KEYS), path)
+    for key in ("pre", "post"):
+        if key not in values:
+            raise r.fail(f"{path}.{key}", "missing (a neuron name)")
+    pre = r.name(values["pre"], f"{path}.pre", names)
+    post = r.name(values["post"], f"{path}.post", names)
+    parsed: dict[str, float] = {}
+    for key, (unit, default) in SYNAPSE_KEYS.items():
+        if key not in values:
+            if default is None:
+                raise r.fail(f"{path}.{key}", "missing")
+            parsed[key] = default
+        else:
+            parsed[key] = r.quantity(values[key], unit, f"{path}.{key}")
+    r.check(parsed["tau"] > 0, f"{path}.tau", f"must be > 0 s, got {parsed['tau']:g}")
+    r.check(
+        0 < parsed["alpha"] <= 1, f"{path}.alpha", f"must be in (0, 1], got {parsed['alpha']:g}"
+    )
+    r.check(parsed["delay"] >= 0, f"{path}.delay", f"must be >= 0 s, got {parsed['delay']:g}")
+    return SynapseSpec(pre=pre, post=post, **parsed)
+
+
+def _input(r: _Reader, i: int, values: Mapping[str, Any], names: list[str]) -> InputSpec:
+    path = f"inputs[{i}]"
+    r.known_keys(values, INPUT_KEYS, path)
+    kind = values.get("kind")
+    r.check(
+        kind in INPUT_KINDS,
+        f"{path}.kind",
+        f"expected one of: {', '.join(INPUT_KINDS)}; got {kind!r}",
+    )
+    if "target" not in values:
+        raise r.fail(f"{path}.target", "missing (a neuron name or a list of names)")
+    target = values["target"]
+    targets = target if isinstance(target, list) else [target]
+    r.check(len(targets) > 0, f"{path}.target", "needs at least one neuron")
+    parsed_targets = tuple(r.name(t, f"{path}.target", names) for t in targets)
+    if "amplitude" not in values:
+        raise r.fail(f"{path}.amplitude", "missing (a current, e.g. '200 uA')")
+    amplitude = r.quantity(values["amplitude"], "A", f"{path}.amplitude")
+    start = r.quantity(values.get("start", 0.0), "s", f"{path}.start")
+    r.check(start >= 0, f"{path}.start", f"must be >= 0 s, got {start:g}")
+    if kind in ("pulse", "touchdown") and "duration" not in values:
+        raise r.fail(f"{path}.duration", f"missing (a {kind} needs a width, e.g. '20 ms')")
+    duration = (
+        r.quantity(values["duration"], "s", f"{path}.duration")
+        if "duration" in values
+        else math.inf
+    )
+    r.check(duration > 0, f"{path}.duration", f"must be > 0 s, got {duration:g}")
+    count = r.integer(values.get("count", 1), f"{path}.count", 1, 10**9)
+    period = r.quantity(values.get("period", 0.0), "s", f"{path}.period")
+    if count > 1:
+        r.check(kind == "pulse", f"{path}.count", "only a pulse input repeats")
+        r.check(
+            period > duration,
+            f"{path}.period",
+            f"must be longer than the duration {duration:g} s for a pulse train, got {period:g}",
+        )
+    level = r.quantity(values.get("level", 1.0), "", f"{path}.level")
+    r.check(0 <= level <= 1, f"{path}.level", f"must be in 0..1, got {level:g}")
+    name = values.get("name", f"{kind}{i}")
+    r.check(isinstance(name, str) and name != "", f"{path}.name", f"expected a name, got {name!r}")
+    return InputSpec(
+        name=name,
+        targets=parsed_targets,
+        kind=str(kind),
+        start=start,
+        duration=duration,
+        amplitude=amplitude,
+        period=period,
+        count=count,
+        level=level,
+    )
+
+
+def _probe(r: _Reader, i: int, values: Mapping[str, Any], names: list[str]) -> ProbeSpec:
+    path = f"probes[{i}]"
+    r.known_keys(values, PROBE_KEYS, path)
+    for key in ("adc", "neuron"):
+        if key not in values:
+            raise r.fail(f"{path}.{key}", "missing")
+    adc = r.integer(values["adc"], f"{path}.adc", 0, 15)
+    neuron = r.name(values["neuron"], f"{path}.neuron", names)
+    node = values.get("node", "readout")
+    r.check(
+        node in PROBE_NODES,
+        f"{path}.node",
+        f"expected one of: {', '.join(PROBE_NODES)}; got {node!r}",
+    )
+    gain = r.quantity(values.get("gain", 1.0), "", f"{path}.gain")
+    offset = r.quantity(values.get("offset", 0.0), "V", f"{path}.offset")
+    vref = r.quantity(values.get("vref", 3.3), "V", f"{path}.vref")
+    r.check(vref > 0, f"{path}.vref", f"must be > 0 V, got {vref:g}")
+    bits = r.integer(values.get("bits", 12), f"{path}.bits", 1, 16)
+    noise = r.quantity(values.get("noise", 0.0), "V", f"{path}.noise")
+    r.check(noise >= 0, f"{path}.noise", f"must be >= 0 V (rms), got {noise:g}")
+    return ProbeSpec(
+        adc=adc,
+        neuron=neuron,
+        node=str(node),
+        gain=gain,
+        offset=offset,
+        vref=vref,
+        bits=bits,
+        noise=noise,
+    )
+
+
+def _leg(r: _Reader, values: Mapping[str, Any], names: list[str]) -> LegSpec:
+    r.known_keys(values, LEG_KEYS, "leg")
+    for key in ("flexor", "extensor"):
+        if key not in values:
+            raise r.fail(f"leg.{key}", "missing (a neuron name)")
+    joints_raw = r.mapping(values.get("joints", {}) or {}, "leg.joints")
+    joints = []
+    for jname, jvalues in joints_raw.items():
+        jpath = f"leg.joints.{jname}"
+        jv = r.mapping(jvalues, jpath)
+        r.known_keys(jv, JOINT_KEYS, jpath)
+        for key in ("min", "max"):
+            if key not in jv:
+                raise r.fail(f"{jpath}.{key}", "missing (an angle, e.g. '-30 deg')")
+        lo = r.quantity(jv["min"], "deg", f"{jpath}.min")
+        hi = r.quantity(jv["max"], "deg", f"{jpath}.max")
+        r.check(lo < hi, f"{jpath}.max", f"must be above min ({lo:g} deg), got {hi:g} deg")
+        neutral = r.quantity(jv.get("neutral", (lo + hi) / 2), "deg", f"{jpath}.neutral")
+        r.check(
+            lo <= neutral <= hi,
+            f"{jpath}.neutral",
+            f"must lie within min..max ({lo:g}..{hi:g} deg), got {neutral:g}",
+        )
+        joints.append(JointSpec(str(jname), lo, hi, neutral))
+    lengths = {}
+    for key, default in (("thigh_length", 0.1), ("shank_length", 0.1), ("hip_height", 0.17)):
+        lengths[key] = r.quantity(values.get(key, default), "m", f"leg.{key}")
+        r.check(lengths[key] > 0, f"leg.{key}", f"must be > 0 m, got {lengths[key]:g}")
+    return LegSpec(
+        flexor=r.name(values["flexor"], "leg.flexor", names),
+        extensor=r.name(values["extensor"], "leg.extensor", names),
+        joints=tuple(joints),
+        **lengths,
+    )
