@@ -1,0 +1,1 @@
+"""Subcommands of the `mnsu` CLI, one module each."""

@@ -1,0 +1,93 @@
+"""Node traces sampled from a recorded run (Emulator(record=True)), evaluated in closed form."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mnsu.adc import adc_codes
+from mnsu.emulator import Emulator
+
+FloatArray = NDArray[np.float64]
+
+
+def sample_times(duration: float, rate_hz: float) -> FloatArray:
+    """Sample instants 0, 1/rate, ... up to duration (s)."""
+    if rate_hz <= 0:
+        raise ValueError(f"trace rate must be > 0 Hz, got {rate_hz}")
+    n = int(np.floor(duration * rate_hz + 1e-9)) + 1
+    return np.arange(n, dtype=np.float64) / rate_hz
+
+
+def membrane_and_on(emu: Emulator, neuron: int, times: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Membrane voltage (V) and device state (1.0 = ON) of one unit at `times`."""
+    history = emu.history[neuron]
+    if not history:
+        raise ValueError("the emulator did not record segments: create it with record=True")
+    starts = np.array([seg.t0 for seg in history])
+    # the last segment that starts at or before each sample
+    idx = np.searchsorted(starts, times, side="right") - 1
+    idx = np.clip(idx, 0, len(history) - 1)
+    volts = np.empty_like(times)
+    on = np.zeros_like(times)
+    bounds = np.flatnonzero(np.diff(idx)) + 1
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(times)], strict=True):
+        if lo == hi:
+            continue
+        seg = history[int(idx[lo])]
+        dt = times[lo:hi] - seg.t0
+        v = np.full(hi - lo, seg.vc)
+        for c, r in zip(seg.rv, seg.rr, strict=True):
+            v += c * np.exp(r * dt)
+        for cz, rz in zip(seg.cv, seg.cr, strict=True):
+            v += 2.0 * (cz * np.exp(rz * dt)).real
+        volts[lo:hi] = v
+        on[lo:hi] = 1.0 if seg.on else 0.0
+    return volts, on
+
+
+def readout(emu: Emulator, neuron: int, times: FloatArray) -> FloatArray:
+    """Readout voltage I_M*R_on (V) of one unit at `times`."""
+    model = emu.models[neuron]
+    volts, on = membrane_and_on(emu, neuron, times)
+    on_value = np.maximum(volts - model.V_on, 0.0)
+    off_value = volts * model.R_on / model.R_off
+    return np.where(on > 0.5, on_value, off_value)
+
+
+def synapse_activation(emu: Emulator, synapse: int, times: FloatArray) -> FloatArray:
+    """Activation s (0..1) of one synapse at `times`."""
+    syn = emu.synapses[synapse]
+    if not syn.jumps:
+        return np.zeros_like(times)
+    jump_t = np.array([t for t, _ in syn.jumps])
+    jump_s = np.array([s for _, s in syn.jumps])
+    idx = np.searchsorted(jump_t, times, side="right") - 1
+    valid = idx >= 0
+    out = np.zeros_like(times)
+    k = idx[valid]
+    out[valid] = jump_s[k] * np.exp(-(times[valid] - jump_t[k]) / syn.tau)
+    return out
+
+
+def node_trace(emu: Emulator, neuron: int, node: str, times: FloatArray) -> FloatArray:
+    if node == "membrane":
+        return membrane_and_on(emu, neuron, times)[0]
+    if node == "readout":
+        return readout(emu, neuron, times)
+    if node == "synapse":
+        for k, syn in enumerate(emu.synapses):
+            if syn.pre == neuron:
+                return synapse_activation(emu, k, times)
+        return np.zeros_like(times)
+    raise ValueError(f"unknown node {node!r}; expected membrane, readout or synapse")
+
+
+def adc_trace(emu: Emulator, channel: int, times: FloatArray, seed: int = 0) -> NDArray[np.int64]:
+    """ADC codes on `channel` at `times`, with the probe's noise drawn from `seed`."""
+    probe = emu.probes[channel]
+    volts = node_trace(emu, emu.names.index(probe.neuron), probe.node, times)
+    noise = None
+    if probe.noise > 0:
+        noise = np.random.default_rng([seed, channel]).normal(0.0, probe.noise, times.shape)
+    return adc_codes(probe, volts, noise)

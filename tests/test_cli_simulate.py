@@ -1,0 +1,124 @@
+"""`mnsu simulate` as a user runs it: JSON contract, overrides, outputs, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnsu.cli import main
+
+MNSU = [sys.executable, "-m", "mnsu.cli"]
+
+
+def test_json_contract(examples: Path) -> None:
+    out = subprocess.run(
+        [*MNSU, "simulate", str(examples / "leg.yaml"), "--duration", "10", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    result = json.loads(out.stdout)  # exactly one JSON object on stdout
+    assert set(result) >= {
+        "board",
+        "duration_s",
+        "wall_s",
+        "realtime_factor",
+        "neurons",
+        "phase_lag",
+    }
+    assert result["board"] == "leg"
+    assert result["duration_s"] == 10.0
+    assert set(result["neurons"]) == {"F", "E"}
+    for figures in result["neurons"].values():
+        assert set(figures) == {
+            "spike_count",
+            "rate_hz",
+            "bursts",
+            "burst_period_s",
+            "spikes_per_burst",
+            "duty",
+        }
+        assert figures["burst_period_s"] == pytest.approx(0.829, rel=0.03)
+    assert result["phase_lag"]["F->E"] == pytest.approx(0.5, abs=0.03)
+
+
+def test_set_override_and_null_figures(examples: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "simulate",
+            str(examples / "lif.yaml"),
+            "--duration",
+            "3",
+            "--json",
+            "--set",
+            "neurons.U.I_bias=200e-6",
+        ]
+    )
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    unit = result["neurons"]["U"]
+    assert unit["rate_hz"] == pytest.approx(60.0, rel=0.01)
+    assert unit["burst_period_s"] is None and unit["duty"] is None  # tonic: no bursts
+    assert result["phase_lag"] == {}
+
+
+def test_outputs(examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    npz, png = tmp_path / "trace.npz", tmp_path / "fig.png"
+    code = main(
+        [
+            "simulate",
+            str(examples / "hco.yaml"),
+            "--duration",
+            "5",
+            "--out",
+            str(npz),
+            "--plot",
+            str(png),
+            "--trace-rate",
+            "1000",
+        ]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "phase lag A->B" in text
+    data = np.load(npz)
+    assert data["t"].shape == (5001,)
+    assert data["membrane_A"].shape == (5001,)
+    assert data["adc0"].max() > 2500
+    assert len(data["spikes_B"]) > 20
+    assert png.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--duration", "0"], "--duration must be > 0 s"),
+        (["--transient", "50"], "--transient must be in"),
+        (["--burst-gap", "-1"], "--burst-gap must be > 0 s"),
+        (["--set", "neurons.U.C=-1 uF"], r"neurons.U.C: must be > 0"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(
+    examples: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code = main(["simulate", str(examples / "lif.yaml"), *args])
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_board_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "nowhere.yaml"]) == 2
+    assert "nowhere.yaml: cannot read the board file" in capsys.readouterr().err
+
+
+def test_every_subcommand_has_help() -> None:
+    out = subprocess.run(
+        [*MNSU, "simulate", "--help"], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "--duration" in out.stdout and "--burst-gap" in out.stdout
