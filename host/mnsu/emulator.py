@@ -25,7 +25,7 @@ from typing import Any
 
 from mnsu.adc import adc_code
 from mnsu.board import Board, ProbeSpec
-from mnsu.unit_dynamics import CROSSING_TOLERANCE, Segment, UnitModel, rebase
+from mnsu.unit_dynamics import Segment, UnitModel, rebase
 
 # Scheduled event kinds
 _INPUT_EDGE = 0  # (units, delta current)
@@ -33,9 +33,6 @@ _SYN_ARRIVE = 1  # synapse index
 _DEVICE_ON = 2  # unit index (turn-on delay elapsed)
 _RECOVER = 3  # unit index (minimum OFF time elapsed)
 _PULSE_END = 4  # (input index, version)
-
-# A check that finds V within this many seconds of a crossing takes it as the crossing.
-_TIME_TOLERANCE = 1e-13
 
 
 @dataclass
@@ -108,7 +105,7 @@ class Emulator:
         self.history: list[list[Segment]] = [[] for _ in range(n)]
         self._version = [0] * n
         self._blocked = [False] * n  # waiting for a turn-on delay or the minimum OFF time
-        self._checks: list[tuple[float, int, int]] = []  # (time, unit, version)
+        self._checks: list[tuple[float, int, int, bool]] = []  # (time, unit, version, crossing)
         self._sched: list[tuple[float, int, int, Any]] = []  # (time, seq, kind, data)
         self._seq = 0
         self.events_processed = 0
@@ -162,9 +159,9 @@ class Emulator:
             if tc <= ts:
                 if tc > t_end:
                     break
-                _, unit, _ = heapq.heappop(checks)
+                _, unit, _, crossing = heapq.heappop(checks)
                 self.t = tc
-                self._check(unit, tc)
+                self._check(unit, tc, crossing)
             else:
                 if ts > t_end:
                     break
@@ -297,30 +294,23 @@ class Emulator:
             self._plan_check(i, t)
 
     def _plan_check(self, i: int, t: float) -> None:
+        """Queue the next look at unit i: a known crossing time, or a provably safe time."""
         seg = self.segments[i]
         model = self.models[i]
         if seg.on:
-            gap, slope, h = seg.step_bound(t, model.V_off, -1.0)
+            when, crossing = seg.next_event(t, model.V_off, -1.0)
         else:
-            gap, slope, h = seg.step_bound(t, model.V_th, 1.0)
-        if gap <= CROSSING_TOLERANCE or h < _TIME_TOLERANCE:
-            heapq.heappush(self._checks, (t, i, self._version[i]))
-        elif h != math.inf:
-            heapq.heappush(self._checks, (t + h, i, self._version[i]))
+            when, crossing = seg.next_event(t, model.V_th, 1.0)
+        if when != math.inf:
+            heapq.heappush(self._checks, (when, i, self._version[i], crossing))
 
-    def _check(self, i: int, t: float) -> None:
-        seg = self.segments[i]
-        model = self.models[i]
-        if seg.on:
-            gap, slope, h = seg.step_bound(t, model.V_off, -1.0)
-        else:
-            gap, slope, h = seg.step_bound(t, model.V_th, 1.0)
-        if gap > CROSSING_TOLERANCE and h >= _TIME_TOLERANCE:
-            if h != math.inf:
-                heapq.heappush(self._checks, (t + h, i, self._version[i]))
+    def _check(self, i: int, t: float, crossing: bool) -> None:
+        if not crossing:
+            self._plan_check(i, t)
             return
+        seg = self.segments[i]
         v, w = seg.value(t)
-        spec = model.spec
+        spec = self.models[i].spec
         if seg.on:
             self._switch_off(i, t, v, w)
         elif spec.turn_on_delay > 0.0:

@@ -24,8 +24,8 @@ from mnsu.board import NeuronSpec
 # singular; the rate is moved by this relative amount (error ~1e-7 relative, far below 1 us).
 RESONANCE_NUDGE = 1e-7
 # A crossing is declared once V is this close to the event level (volts); with dV/dt of
-# 1..1000 V/s the time error is below 1e-11 s.
-CROSSING_TOLERANCE = 1e-10
+# 1..1000 V/s the time error is below 1e-8 s (10 ns).
+CROSSING_TOLERANCE = 1e-8
 
 
 @dataclass(frozen=True)
@@ -145,51 +145,152 @@ class Segment:
             v += 2.0 * (cvc * cmath.exp(rc * dt)).real
         return v
 
-    def step_bound(self, t: float, level: float, direction: float) -> tuple[float, float, float]:
+    def next_event(self, t: float, level: float, direction: float) -> tuple[float, bool]:
+        """When to look again for the event `direction*(V - level) >= 0`, from time t.
+
+        Returns (time, True) with the crossing time when it is known, or (time, False) with a
+        time before which the level provably cannot be reached (math.inf: never, in this
+        segment).
+        """
+        gap, slope, h, window = self.step_bound(t, level, direction)
+        if gap <= CROSSING_TOLERANCE:
+            return t, True
+        if h == math.inf:
+            return math.inf, False
+        if window > h:
+            # V moves monotonically toward the level over [t, t+window]: one evaluation
+            # tells whether it gets there, and if so the crossing is unique in that span.
+            end = t + window
+            if direction * (level - self.voltage(end)) > 0.0:
+                return end, False
+            return self._solve_crossing(t + h, end, level, direction), True
+        return t + h, False
+
+    def _solve_crossing(self, lo: float, hi: float, level: float, direction: float) -> float:
+        """The crossing in (lo, hi], where direction*(level - V) falls monotonically from > 0
+        at lo to <= 0 at hi: Newton steps kept inside the bracket, else bisection."""
+        exp = math.exp
+        x = lo
+        for _ in range(60):
+            dt = x - self.t0
+            v = self.vc
+            dv = 0.0
+            for cvk, rk in zip(self.rv, self.rr, strict=False):
+                term = cvk * exp(rk * dt)
+                v += term
+                dv += term * rk
+            for cvc, rc in zip(self.cv, self.cr, strict=False):
+                zterm = cvc * cmath.exp(rc * dt)
+                v += 2.0 * zterm.real
+                dv += 2.0 * (zterm * rc).real
+            f = direction * (level - v)
+            if f > 0.0:
+                if f <= CROSSING_TOLERANCE:
+                    return x
+                lo = x
+            else:
+                hi = x
+            if hi - lo < 1e-13:
+                return hi
+            slope = direction * dv
+            step = x + f / slope if slope > 0.0 else math.nan
+            x = step if lo < step < hi else 0.5 * (lo + hi)
+        return hi
+
+    def step_bound(
+        self, t: float, level: float, direction: float
+    ) -> tuple[float, float, float, float]:
         """Look ahead from time t for the event `direction*(V - level) >= 0`.
 
-        Returns (gap, slope, safe_dt): gap = direction*(level - V) (> 0 before the event),
-        slope = direction*dV/dt, and a step that provably cannot reach the level
-        (math.inf when V can never reach it in this segment).
+        Returns (gap, slope, safe_dt, window): gap = direction*(level - V) (> 0 before the
+        event), slope = direction*dV/dt, a step that provably cannot reach the level
+        (math.inf when V can never reach it in this segment), and a span over which V provably
+        moves monotonically toward the level (0 when it does not).
         """
         dt = t - self.t0
         if len(self.rr) == 1 and not self.cr:
             return self._single_mode_bound(dt, level, direction)
         v = self.vc
         dv = 0.0
+        d2v = 0.0  # exact d2V/dt2 now
         curv = 0.0  # bound on |d2V/dt2| over [t, inf)
-        spread = 0.0  # bound on |V - vc| over [t, inf)
+        jerk = 0.0  # bound on |d3V/dt3| over [t, inf)
+        # Every rate is negative, so each term decays toward 0. A term on the far side of 0
+        # from the level (direction*term < 0) moves toward the level and is largest in the
+        # direction of the event at the end of a step; the others are largest now.
+        toward = 0.0
+        away = 0.0
+        toward_terms: list[tuple[float, float]] = []  # (|term| now, rate)
         exp = math.exp
-        for cvk, rk in zip(self.rv, self.rr, strict=True):
+        for cvk, rk in zip(self.rv, self.rr, strict=False):
             term = cvk * exp(rk * dt)
             v += term
-            dv += term * rk
-            a = abs(term)
-            spread += a
-            curv += a * rk * rk
-        for cvc, rc in zip(self.cv, self.cr, strict=True):
+            t1 = term * rk
+            dv += t1
+            t2 = t1 * rk
+            d2v += t2
+            a2 = abs(t2)
+            curv += a2
+            jerk -= a2 * rk
+            if direction * term < 0.0:
+                a = -direction * term
+                toward += a
+                toward_terms.append((a, rk))
+            else:
+                away += direction * term
+        for cvc, rc in zip(self.cv, self.cr, strict=False):
             zterm = cvc * cmath.exp(rc * dt)
             v += 2.0 * zterm.real
             dv += 2.0 * (zterm * rc).real
+            d2v += 2.0 * (zterm * rc * rc).real
             a = 2.0 * abs(zterm)
-            spread += a
             curv += a * abs(rc) ** 2
+            jerk += a * abs(rc) ** 3
+            away += a  # an oscillating pair may swing toward the level: take its full size
         gap = direction * (level - v)
         slope = direction * dv
-        if direction * (level - self.vc) > spread:
-            return gap, slope, math.inf  # the level lies beyond every reachable value
+        # Monotone bound: over [t, t+h], direction*V <= direction*vc + away - F(h) with
+        # F(h) = sum(a_k*exp(r_k*h)) over the terms moving toward the level.
+        need = direction * (self.vc - level) + away
+        if need <= 0.0:
+            return gap, slope, math.inf, 0.0  # the level lies beyond every reachable value
         if gap <= 0.0:
-            return gap, slope, 0.0
-        # direction*V(t+h) <= direction*V + slope*h + curv*h^2/2 < direction*level
-        root = math.sqrt(slope * slope + 2.0 * curv * gap)
-        denom = slope + root
-        if denom <= 0.0:
-            return gap, slope, math.inf
-        return gap, slope, 2.0 * gap / denom
+            return gap, slope, 0.0, 0.0
+        window = 0.0
+        if slope > 0.0:
+            # direction*V' >= slope - curv*u, and >= slope + direction*V''*u - jerk*u^2/2
+            window = slope / curv if curv > 0.0 else math.inf
+            if jerk > 0.0:
+                d2 = direction * d2v
+                w2 = (d2 + math.sqrt(d2 * d2 + 2.0 * jerk * slope)) / jerk
+                if w2 > window:
+                    window = w2
+        # Taylor bound: direction*V(t+h) <= direction*V + slope*h + curv*h^2/2
+        h_taylor = _quadratic_step(gap, slope, curv)
+        # Sharper when terms cancel: over [t, t+H], direction*V'' <= direction*V''(t) + jerk*H.
+        trial = 4.0 * h_taylor
+        h_jerk = _quadratic_step(gap, slope, max(direction * d2v + jerk * trial, 0.0))
+        if h_taylor < h_jerk <= trial:
+            h_taylor = h_jerk
+        h_mono = 0.0
+        if toward > need and window <= h_taylor:
+            # F is convex and decreasing: Newton from h = 0 approaches F(h) = need from
+            # below, so every iterate is itself a safe step.
+            for _ in range(3):
+                f = -need
+                df = 0.0
+                for a, rk in toward_terms:
+                    x = a * exp(rk * h_mono)
+                    f += x
+                    df += x * rk
+                if f <= 1e-12 * need or df >= 0.0:
+                    break
+                h_mono -= f / df
+        return gap, slope, h_taylor if h_taylor > h_mono else h_mono, window
 
     def _single_mode_bound(
         self, dt: float, level: float, direction: float
-    ) -> tuple[float, float, float]:
+    ) -> tuple[float, float, float, float]:
         """V = vc + c*exp(r*t): the crossing time is known in closed form."""
         c = self.rv[0]
         r = self.rr[0]
@@ -197,11 +298,18 @@ class Segment:
         gap = direction * (level - self.vc - term)
         slope = direction * term * r
         if gap <= 0.0:
-            return gap, slope, 0.0
+            return gap, slope, 0.0, 0.0
         ratio = (level - self.vc) / c if c != 0.0 else 0.0
         if ratio <= 0.0:
-            return gap, slope, math.inf  # the level lies beyond the asymptote
-        return gap, slope, max(math.log(ratio) / r - dt, 0.0)
+            return gap, slope, math.inf, 0.0  # the level lies beyond the asymptote
+        return gap, slope, max(math.log(ratio) / r - dt, 0.0), 0.0
+
+
+def _quadratic_step(gap: float, slope: float, curv: float) -> float:
+    """Largest h with slope*h + curv*h^2/2 <= gap (gap > 0, curv >= 0); inf if none binds."""
+    root = math.sqrt(slope * slope + 2.0 * curv * gap)
+    denom = slope + root
+    return 2.0 * gap / denom if denom > 0.0 else math.inf
 
 
 def rebase(
