@@ -248,14 +248,17 @@ def crc16_range(buf: "bytes | bytearray | memoryview", start: int, end: int) -> 
 
 # ---------------------------------------------------------------- COBS
 def cobs_encode_into(
-    src: "bytes | bytearray | memoryview", n: int, dst: "bytearray | memoryview"
+    src: "bytes | bytearray | memoryview",
+    n: int,
+    dst: "bytearray | memoryview",
+    offset: int = 0,
 ) -> int:
-    """COBS-encode src[0:n] into dst (no delimiter); returns the encoded length.
+    """COBS-encode src[0:n] into dst[offset:] (no delimiter); returns the end offset in dst.
 
-    dst must hold n + n // 254 + 1 bytes. No allocation.
+    dst must hold n + n // 254 + 1 bytes after offset. No allocation.
     """
-    code_at = 0
-    out = 1
+    code_at = offset
+    out = offset + 1
     code = 1
     for i in range(n):
         b = src[i]
@@ -344,13 +347,18 @@ def cobs_decode(data: "bytes | bytearray | memoryview") -> bytes:
 def encode_frame_into(
     msg_type: int,
     seq: int,
-    t_us: int,
+    t_lo16: int,
+    t_hi16: int,
     payload: "bytes | bytearray | memoryview",
     n_payload: int,
     raw: "bytearray",
     out: "bytearray",
+    offset: int = 0,
 ) -> int:
-    """Frame `payload[0:n_payload]` into `out` (COBS + delimiter); returns the wire length.
+    """Frame `payload[0:n_payload]` into out[offset:] (COBS + delimiter); returns the end offset.
+
+    The board time is given as two 16-bit halves (t_us = t_lo16 | t_hi16 << 16) so that a
+    32-bit clock never needs an integer above 2**30 (a heap-allocated long on the RP2040).
 
     `raw` is a scratch buffer of MAX_RAW bytes and `out` one of MAX_FRAME bytes. The firmware
     packs the payload straight into raw[HEADER_SIZE:] and passes `raw` itself as `payload`:
@@ -358,9 +366,7 @@ def encode_frame_into(
     """
     if n_payload > MAX_PAYLOAD:
         raise CodecError("payload of %d bytes exceeds MAX_PAYLOAD %d" % (n_payload, MAX_PAYLOAD))
-    struct.pack_into(
-        HEADER_FORMAT, raw, 0, PROTOCOL_VERSION, msg_type, seq & 0xFFFF, t_us & 0xFFFFFFFF
-    )
+    struct.pack_into("<BBHHH", raw, 0, PROTOCOL_VERSION, msg_type, seq & 0xFFFF, t_lo16, t_hi16)
     if payload is not raw:
         for i in range(n_payload):
             raw[HEADER_SIZE + i] = payload[i]
@@ -368,7 +374,7 @@ def encode_frame_into(
     crc = crc16_range(raw, 0, end)
     raw[end] = crc & 0xFF
     raw[end + 1] = crc >> 8
-    m = cobs_encode_into(raw, end + CRC_SIZE, out)
+    m = cobs_encode_into(raw, end + CRC_SIZE, out, offset)
     out[m] = 0
     return m + 1
 
@@ -384,7 +390,8 @@ def encode_frame(
         raise CodecError("message type %r is not a byte" % msg_type)
     raw = bytearray(MAX_RAW)
     out = bytearray(MAX_FRAME)
-    m = encode_frame_into(msg_type, seq, t_us, payload, n, raw, out)
+    t_us &= 0xFFFFFFFF
+    m = encode_frame_into(msg_type, seq, t_us & 0xFFFF, t_us >> 16, payload, n, raw, out)
     return bytes(out[:m])
 
 

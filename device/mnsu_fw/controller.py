@@ -1,0 +1,494 @@
+"""The firmware's logic: one control tick and the host's commands, values in and values out.
+
+No hardware here: the app loop hands in ADC readings and the foot switch, and applies the
+outputs (servo pulses, drive duty, touch-down duty) and the serial bytes this module produces.
+The tick path uses integers and preallocated buffers only, so it allocates nothing; handling a
+host command may allocate a little (struct unpacking), outside the sampling path.
+"""
+
+import math
+import struct
+
+from mnsu_fw import codec as c
+from mnsu_fw import param_store, params
+from mnsu_fw.events import EventQueue
+from mnsu_fw.feedback import TouchdownFeedback
+from mnsu_fw.leg import LegMapper
+from mnsu_fw.rhythm import RhythmEstimator
+from mnsu_fw.spikes import ChannelDecoder
+
+FW_VERSION = (0, 1, 0)
+MAX_CHANNELS = 4
+OUT_SIZE = 2048  # outgoing bytes buffered per tick (several full frames)
+JOINT_LIMIT_CDEG = 9000  # |angle| beyond this is never a valid joint command
+
+P = params.INDEX  # name -> id
+
+
+def _cdeg(deg: float) -> int:
+    return int(round(deg * 100.0))
+
+
+class Controller:
+    def __init__(
+        self, values: "list[float | int]", notes: "list[str]", board: str, params_path: str
+    ) -> None:
+        self.values = values
+        self.notes = notes  # boot-time warnings, logged at boot and again after each HELLO
+        self.board = board
+        self.params_path = params_path
+        self.decoders = [ChannelDecoder() for _ in range(MAX_CHANNELS)]
+        self.adc = [0] * MAX_CHANNELS  # latest readings (read_u16 scale), set by the app
+        self.rhythm = RhythmEstimator()
+        self.leg = LegMapper()
+        self.feedback = TouchdownFeedback()
+        self.events = EventQueue()
+        self.splitter = c.FrameSplitter()
+        self._sink = self.handle_frame  # bound once: feed_into allocates nothing per call
+
+        self.mode = c.MODE_IDLE
+        self.estop = False
+        self.servos_on = False
+        # Board time in microseconds as two 16-bit halves (no long ints on a 31-bit port).
+        self.t_lo = 0
+        self.t_hi = 0
+        self.ticks = 0
+        self.since_rx = 0  # ticks since the last good host frame (watchdog)
+        self._servo_count = 0
+        self._telemetry_count = 0
+        self._events_count = 0
+        self._last_spike_lo = [0] * MAX_CHANNELS
+        self._last_spike_hi = [0] * MAX_CHANNELS
+
+        # Outputs for the app loop
+        self.servo_dirty = True  # new pulses to write
+        self.drive_duty = 0  # u16
+        self.touchdown_duty = 0  # u16 of the pulse amplitude
+        self.touchdown_on = False
+
+        # Statistics for telemetry
+        self.overruns = 0
+        self.max_loop_us = 0
+        self.gc_runs = 0
+        self.nacks = 0
+        self.seq_gaps = 0
+        self.tx_dropped = 0
+        self._last_seq = -1
+        self._bursts_on = 0
+        self._bursts_off = 0
+        self._contacts = 0
+
+        self.seq = 0
+        self.raw = bytearray(c.MAX_RAW)
+        self.out = bytearray(OUT_SIZE)
+        self.out_n = 0
+        self.apply_params()
+        for note in notes:
+            self.log(c.LOG_WARNING, note)
+
+    # ------------------------------------------------------------ parameters
+    def apply_params(self) -> None:
+        """Derive the integer constants the tick uses from the parameter values."""
+        v = self.values
+        rate = int(v[P["sample_rate_hz"]])
+        self.rate = rate
+        self.period_us = 1000000 // rate
+        self.n_channels = int(v[P["n_channels"]])
+        full = 65536.0 / v[P["adc_vref_v"]]
+        high = min(65535, int(v[P["spike_high_v"]] * full))
+        low = min(high, int(v[P["spike_low_v"]] * full))
+        refractory = int(v[P["refractory_ms"]] * rate / 1000.0 + 0.5)
+        gap = max(1, int(v[P["burst_gap_ms"]] * rate / 1000.0 + 0.5))
+        tau_ticks = v[P["env_tau_ms"]] * rate / 1000.0
+        decay = max(1, int(65536.0 * (1.0 - math.exp(-1.0 / tau_ticks)) + 0.5))
+        step = max(1, min(32768, int(v[P["env_step"]] * 32768.0 + 0.5)))
+        for d in self.decoders:
+            d.configure(high, low, refractory, gap, decay, step)
+        self.flexor = int(v[P["flexor_channel"]])
+        self.extensor = int(v[P["extensor_channel"]])
+        # A cycle is longer than a burst plus its gap; 10 s of silence means no rhythm.
+        self.rhythm.configure(2 * gap, 10 * rate)
+
+        leg = self.leg
+        a = v[P["asymmetry"]]
+        amp = v[P["hip_amp_deg"]]
+        leg.hip_offset = _cdeg(v[P["hip_offset_deg"]])
+        leg.hip_w_e = _cdeg(amp * (1.0 + a))
+        leg.hip_w_f = _cdeg(amp * (1.0 - a))
+        leg.knee_offset = _cdeg(v[P["knee_offset_deg"]])
+        leg.knee_amp = _cdeg(v[P["knee_amp_deg"]])
+        leg.lo[0] = _cdeg(v[P["hip_min_deg"]])
+        leg.hi[0] = _cdeg(v[P["hip_max_deg"]])
+        leg.lo[1] = _cdeg(v[P["knee_min_deg"]])
+        leg.hi[1] = _cdeg(v[P["knee_max_deg"]])
+        leg.neutral[0] = _cdeg(v[P["hip_neutral_deg"]])
+        leg.neutral[1] = _cdeg(v[P["knee_neutral_deg"]])
+        servo_hz = 50
+        self.servo_ticks = max(1, rate // servo_hz)
+        leg.max_step = max(1, int(v[P["slew_dps"]] * 100.0 * self.servo_ticks / rate))
+        for j in range(2):
+            pre = "servo%d_" % j
+            leg.servos[j].configure(
+                int(v[P[pre + "min_us"]]),
+                int(v[P[pre + "max_us"]]),
+                _cdeg(v[P[pre + "range_deg"]]),
+                _cdeg(v[P[pre + "offset_deg"]]),
+                bool(v[P[pre + "reversed"]]),
+            )
+        self.watchdog_ticks = int(v[P["watchdog_s"]] * rate + 0.5)
+        hz = int(v[P["telemetry_hz"]])
+        self.telemetry_ticks = max(1, rate // hz) if hz else 0
+        # Events go out with telemetry, or on their own at the servo rate when telemetry is off.
+        self.events_ticks = self.telemetry_ticks or self.servo_ticks
+        self.spike_events = bool(v[P["spike_events"]])
+        self.feedback.configure(
+            int(v[P["contact_debounce_ms"]] * rate / 1000.0 + 0.5),
+            int(v[P["touchdown_width_ms"]] * rate / 1000.0 + 0.5),
+            bool(v[P["touchdown_enable"]]),
+        )
+        self.drive_duty = int(v[P["drive_level"]] * 65535.0 + 0.5)
+        self.drive_hz = int(v[P["drive_pwm_hz"]])
+        self.touchdown_duty = int(v[P["touchdown_amp"]] * 65535.0 + 0.5)
+        self.safe_pose = int(v[P["safe_pose"]])
+        self.estop_pose = int(v[P["estop_pose"]])
+
+    # ------------------------------------------------------------ the control tick
+    def tick(self, elapsed: int, dt_us: int, contact: bool) -> None:
+        """Process the samples in self.adc, taken `elapsed` ticks (`dt_us`) after the last."""
+        lo = self.t_lo + dt_us
+        while lo >= 65536:
+            lo -= 65536
+            self.t_hi = (self.t_hi + 1) & 0xFFFF
+        self.t_lo = lo
+        hi = self.t_hi
+        self.ticks = (self.ticks + elapsed) & 0x3FFFFFFF
+        self.rhythm.advance(elapsed)
+        events = self.events
+        for ch in range(self.n_channels):
+            r = self.decoders[ch].update(self.adc[ch], elapsed)
+            if not r:
+                continue
+            if r & 4:
+                self._bursts_off += 1
+                events.push(c.EV_BURST_OFF, ch, self._last_spike_lo[ch], self._last_spike_hi[ch])
+            if r & 1:
+                self._last_spike_lo[ch] = lo
+                self._last_spike_hi[ch] = hi
+                if self.spike_events:
+                    events.push(c.EV_SPIKE, ch, lo, hi)
+            if r & 2:
+                self._bursts_on += 1
+                events.push(c.EV_BURST_ON, ch, lo, hi)
+                if ch == self.flexor:
+                    self.rhythm.flexor_onset()
+
+        fb = self.feedback.update(contact, elapsed)
+        if fb:
+            self._contacts += 1
+            if fb == 1:
+                events.push(c.EV_CONTACT_ON, 0, lo, hi)
+                if self.feedback.pulse_left:
+                    events.push(c.EV_TOUCHDOWN, 0, lo, hi)
+            else:
+                events.push(c.EV_CONTACT_OFF, 0, lo, hi)
+        self.touchdown_on = self.feedback.pulse_left > 0
+
+        # Link watchdog: only the modes that move the leg on their own need the host.
+        since = self.since_rx + elapsed
+        self.since_rx = since if since < 0x3FFFFFFF else 0x3FFFFFFF
+        if (self.mode == c.MODE_CPG or self.mode == c.MODE_HOST) and since > self.watchdog_ticks:
+            self._enter_pose_mode(c.MODE_SAFE, self.safe_pose)
+            self.log(c.LOG_WARNING, "watchdog: no host frame, SAFE")
+
+        self._servo_count += elapsed
+        if self._servo_count >= self.servo_ticks:
+            self._servo_count = 0
+            self._servo_frame()
+
+        if self.telemetry_ticks:
+            self._telemetry_count += elapsed
+            if self._telemetry_count >= self.telemetry_ticks:
+                self._telemetry_count = 0
+                self.emit_telemetry()
+        self._events_count += elapsed
+        if self._events_count >= self.events_ticks:
+            self._events_count = 0
+            if events.count:
+                self.emit_events()
+
+    def _servo_frame(self) -> None:
+        leg = self.leg
+        mode = self.mode
+        if mode == c.MODE_CPG:
+            leg.map_envelopes(
+                self.decoders[self.flexor].envelope, self.decoders[self.extensor].envelope
+            )
+        elif mode == c.MODE_ESTOP or mode == c.MODE_SAFE:
+            pose = self.estop_pose if mode == c.MODE_ESTOP else self.safe_pose
+            if pose == params.POSE_NEUTRAL:
+                leg.go_neutral()
+        leg.frame(self.servos_on)
+        self.servo_dirty = True
+
+    # ------------------------------------------------------------ modes and safety
+    def _enter_pose_mode(self, mode: int, pose: int) -> None:
+        self.mode = mode
+        if pose == params.POSE_LIMP:
+            self.servos_on = False
+        else:
+            self.servos_on = True
+            if pose == params.POSE_HOLD:
+                self.leg.hold()
+            else:
+                self.leg.go_neutral()
+        # Apply now rather than at the next servo frame.
+        self._servo_count = 0
+        self._servo_frame()
+
+    def set_mode(self, mode: int) -> int:
+        """Enter IDLE, CPG, HOST or HOLD; returns 0 or a NACK error code."""
+        if self.estop:
+            return c.ERR_ESTOP_LATCHED
+        if mode < c.MODE_IDLE or mode > c.MODE_HOLD:
+            return c.ERR_OUT_OF_RANGE
+        self.mode = mode
+        self.values[P["mode"]] = mode
+        self.since_rx = 0
+        self.servos_on = mode != c.MODE_IDLE
+        if mode == c.MODE_HOST or mode == c.MODE_HOLD:
+            self.leg.hold()  # stay put until the host says otherwise
+        return 0
+
+    def estop_latch(self) -> None:
+        self.estop = True
+        self._enter_pose_mode(c.MODE_ESTOP, self.estop_pose)
+        self.log(c.LOG_WARNING, "e-stop latched")
+
+    def estop_reset(self) -> None:
+        if self.estop:
+            self.estop = False
+            self.mode = c.MODE_IDLE
+            self.values[P["mode"]] = c.MODE_IDLE
+            self.servos_on = False
+            self.log(c.LOG_INFO, "e-stop reset: IDLE")
+
+    # ------------------------------------------------------------ serial input
+    def receive(self, data: "bytes | bytearray", n: int) -> None:
+        self.splitter.feed_into(data, n, self._sink)
+
+    def handle_frame(self, raw: "bytearray", m: int) -> None:
+        msg_type = raw[1]
+        seq = raw[2] | (raw[3] << 8)
+        n = m - c.HEADER_SIZE - c.CRC_SIZE
+        self.since_rx = 0
+        last = self._last_seq
+        if last >= 0 and seq != ((last + 1) & 0xFFFF):
+            self.seq_gaps += (seq - last - 1) & 0xFFFF
+        self._last_seq = seq
+        want = c.REQUEST_SIZES.get(msg_type, -1)
+        if want < 0:
+            self.nack(msg_type, seq, c.ERR_UNKNOWN_TYPE, 0)
+            return
+        if n != want:
+            self.nack(msg_type, seq, c.ERR_BAD_LENGTH, 0)
+            return
+        h = c.HEADER_SIZE
+        if msg_type == c.HEARTBEAT:
+            return
+        if msg_type == c.JOINT_CMD:
+            self._joint_command(seq, raw)
+        elif msg_type == c.PARAM_GET:
+            pid = raw[h] | (raw[h + 1] << 8)
+            if pid >= params.COUNT:
+                self.nack(msg_type, seq, c.ERR_UNKNOWN_PARAM, pid)
+            else:
+                self.param_value(seq, pid)
+        elif msg_type == c.PARAM_SET:
+            self._param_set(seq, raw)
+        elif msg_type == c.MODE:
+            err = self.set_mode(raw[h])
+            if err:
+                self.nack(msg_type, seq, err, 0)
+            else:
+                self.ack(msg_type, seq)
+        elif msg_type == c.ESTOP:
+            self.estop_latch()
+            self.ack(msg_type, seq)
+        elif msg_type == c.ESTOP_RESET:
+            self.estop_reset()
+            self.ack(msg_type, seq)
+        elif msg_type == c.PARAM_SAVE:
+            err_text = param_store.save(self.params_path, self.values)
+            if err_text:
+                self.log(c.LOG_ERROR, err_text)
+                self.nack(msg_type, seq, c.ERR_STORAGE, 0)
+            else:
+                self.ack(msg_type, seq)
+        elif msg_type == c.PARAM_DEFAULTS:
+            mode = self.values[P["mode"]]
+            self.values = params.defaults()
+            self.values[P["mode"]] = mode
+            self.apply_params()
+            self.ack(msg_type, seq)
+        elif msg_type == c.HELLO:
+            self.send_caps()
+            for note in self.notes:
+                self.log(c.LOG_WARNING, note)
+
+    def _joint_command(self, seq: int, raw: "bytearray") -> None:
+        if self.estop:
+            self.nack(c.JOINT_CMD, seq, c.ERR_ESTOP_LATCHED, 0)
+            return
+        if self.mode != c.MODE_HOST:
+            self.nack(c.JOINT_CMD, seq, c.ERR_WRONG_MODE, 0)
+            return
+        hip, knee = struct.unpack_from(c.JOINT_CMD_FORMAT, raw, c.HEADER_SIZE)
+        for j, deg in ((0, hip), (1, knee)):
+            if deg != deg or deg in (math.inf, -math.inf):
+                self.nack(c.JOINT_CMD, seq, c.ERR_NOT_FINITE, j)
+                return
+            cdeg = deg * 100.0
+            if not self.leg.lo[j] <= cdeg <= self.leg.hi[j]:
+                self.nack(c.JOINT_CMD, seq, c.ERR_OUT_OF_RANGE, j)
+                return
+        self.leg.set_targets(int(round(hip * 100.0)), int(round(knee * 100.0)))
+        self.ack(c.JOINT_CMD, seq)
+
+    def _param_set(self, seq: int, raw: "bytearray") -> None:
+        pid, value = struct.unpack_from(c.PARAM_SET_FORMAT, raw, c.HEADER_SIZE)
+        err, norm = params.check(self.values, pid, value)
+        if err:
+            self.nack(c.PARAM_SET, seq, err, pid)
+            return
+        if pid == P["mode"]:
+            err = self.set_mode(int(norm))
+            if err:
+                self.nack(c.PARAM_SET, seq, err, pid)
+                return
+        else:
+            self.values[pid] = norm
+            self.apply_params()
+        self.param_value(seq, pid)
+
+    # ------------------------------------------------------------ serial output
+    def _frame(self, msg_type: int, n_payload: int) -> None:
+        """Frame raw[HEADER_SIZE:HEADER_SIZE + n_payload] into the output buffer."""
+        if self.out_n + c.MAX_FRAME > OUT_SIZE:
+            self.tx_dropped += 1
+            return
+        self.out_n = c.encode_frame_into(
+            msg_type, self.seq, self.t_lo, self.t_hi, self.raw, n_payload, self.raw, self.out,
+            self.out_n,
+        )
+        self.seq = (self.seq + 1) & 0xFFFF
+
+    def ack(self, ref_type: int, ref_seq: int) -> None:
+        struct.pack_into(c.ACK_FORMAT, self.raw, c.HEADER_SIZE, ref_type, ref_seq)
+        self._frame(c.ACK, 3)
+
+    def nack(self, ref_type: int, ref_seq: int, error: int, detail: int) -> None:
+        self.nacks += 1
+        struct.pack_into(
+            c.NACK_FORMAT, self.raw, c.HEADER_SIZE, ref_type & 0xFF, ref_seq, error, detail & 0xFFFF
+        )
+        self._frame(c.NACK, 6)
+
+    def param_value(self, ref_seq: int, pid: int) -> None:
+        struct.pack_into(
+            c.PARAM_VALUE_FORMAT, self.raw, c.HEADER_SIZE, ref_seq, pid, self.values[pid]
+        )
+        self._frame(c.PARAM_VALUE, 8)
+
+    def log(self, level: int, text: str) -> None:
+        data = text.encode()
+        n = len(data) if len(data) < c.MAX_PAYLOAD - 1 else c.MAX_PAYLOAD - 1
+        raw = self.raw
+        raw[c.HEADER_SIZE] = level
+        for i in range(n):
+            raw[c.HEADER_SIZE + 1 + i] = data[i]
+        self._frame(c.LOG, 1 + n)
+
+    def send_caps(self) -> None:
+        payload = c.pack_caps(
+            FW_VERSION,
+            self.n_channels,
+            2,
+            self.rate,
+            params.COUNT,
+            params.table_crc(),
+            self.board,
+        )
+        for i in range(len(payload)):
+            self.raw[c.HEADER_SIZE + i] = payload[i]
+        self._frame(c.CAPS, len(payload))
+
+    def emit_events(self) -> None:
+        n = self.events.pack_into(self.raw, c.HEADER_SIZE, c.MAX_EVENTS)
+        self._frame(c.EVENTS, n)
+
+    def emit_telemetry(self) -> None:
+        d = self.decoders
+        rh = self.rhythm
+        leg = self.leg
+        sp = self.splitter
+        ev = self.events
+        flags = 0
+        if self.feedback.contact:
+            flags |= c.FLAG_CONTACT
+        if self.estop:
+            flags |= c.FLAG_ESTOP
+        if rh.locked:
+            flags |= c.FLAG_LOCKED
+        if self.touchdown_on:
+            flags |= c.FLAG_TOUCHDOWN
+        if self.servos_on:
+            flags |= c.FLAG_SERVOS_ON
+        struct.pack_into(
+            c.TELEMETRY_FORMAT,
+            self.raw,
+            c.HEADER_SIZE,
+            self.mode,
+            flags,
+            self.adc[0],
+            self.adc[1],
+            self.adc[2],
+            self.adc[3],
+            d[0].spikes,
+            d[1].spikes,
+            d[2].spikes,
+            d[3].spikes,
+            rh.phase >> 8,
+            rh.freq_mhz(self.rate),
+            d[self.flexor].envelope if d[self.flexor].envelope < 65535 else 65535,
+            d[self.extensor].envelope if d[self.extensor].envelope < 65535 else 65535,
+            leg.target[0],
+            leg.target[1],
+            leg.angle[0],
+            leg.angle[1],
+            leg.pulse[0],
+            leg.pulse[1],
+            (self.drive_duty * 1000 + 32767) // 65535,
+            ev.since_telemetry if ev.since_telemetry < 255 else 255,
+            self._bursts_on if self._bursts_on < 255 else 255,
+            self._bursts_off if self._bursts_off < 255 else 255,
+            self._contacts if self._contacts < 255 else 255,
+            self.ticks,
+            self.overruns & 0x3FFFFFFF,
+            self.max_loop_us if self.max_loop_us < 65535 else 65535,
+            self.gc_runs & 0xFFFF,
+            ev.dropped & 0xFFFF,
+            sp.frames_ok & 0x3FFFFFFF,
+            sp.bad_crc & 0xFFFF,
+            sp.bad_frames & 0xFFFF,
+            self.seq_gaps & 0xFFFF,
+            self.nacks & 0xFFFF,
+        )
+        ev.since_telemetry = 0
+        self._bursts_on = 0
+        self._bursts_off = 0
+        self._contacts = 0
+        self.max_loop_us = 0
+        self._frame(c.TELEMETRY, c.TELEMETRY_SIZE)
+        if ev.count:
+            self.emit_events()
+            self._events_count = 0

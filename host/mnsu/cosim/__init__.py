@@ -1,0 +1,5 @@
+"""Co-simulation of the firmware (device/) under MicroPython against the circuit emulator."""
+
+from mnsu.cosim.harness import DEFAULT_BOARD, DEVICE_DIR, CoSim, CoSimError
+
+__all__ = ["DEFAULT_BOARD", "DEVICE_DIR", "CoSim", "CoSimError"]
