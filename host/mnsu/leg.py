@@ -3,9 +3,10 @@
 Pure model: values in, values out, no I/O. Conventions (SI units, angles in degrees at the API):
 
 - The hip pivot sits at (0, hip_height) above flat ground (y = 0); x points forward.
-- Hip angle: thigh from the downward vertical, positive = flexion (foot forward).
-- Knee angle: flexion of the shank relative to the thigh, 0 = straight, positive bends the
-  shank backwards (foot lifts towards the body).
+- Hip angle: thigh from the downward vertical, positive = extension (the foot moves back, as in
+  stance). This is the firmware's sign: hip = offset + A * (y_E - y_F).
+- Knee angle: flexion of the shank relative to the thigh, 0 = straight, positive swings the
+  foot forward and up (the firmware's knee = offset + A_k * y_F lifts the foot in swing).
 - Contact is kinematic: the foot switch closes when the foot tip is at or below the ground; the
   load is a ground spring (N) on the penetration. The hip is held by a stand, so the ground
   reaction does not act back on the joints (the leg "air-steps" through a compliant floor).
@@ -172,8 +173,8 @@ def forward_kinematics(
 ) -> tuple[float, float]:
     """Foot tip (x, y) in metres for the given joint angles (see the module conventions)."""
     h = math.radians(hip_deg)
-    s = math.radians(hip_deg - knee_deg)
-    x = thigh * math.sin(h) + shank * math.sin(s)
+    s = math.radians(hip_deg - knee_deg)  # shank from the downward vertical, positive = back
+    x = -thigh * math.sin(h) - shank * math.sin(s)
     y = hip_height - thigh * math.cos(h) - shank * math.cos(s)
     return x, y
 
@@ -207,6 +208,7 @@ class Leg:
         self.joint_names: tuple[str, str] = (names[0], names[1])
         self.servos = {j.name: Servo(self.servo_spec, j.neutral_deg) for j in spec.joints}
         self.t = 0.0
+        self.ground_y = 0.0  # ground height under the foot (m); uneven terrain moves it
         # Pendulum state (rad, rad/s); follows the hip servo when pendulum is None.
         hip0 = self.servos[names[0]].angle_deg
         self._theta = math.radians(hip0)
@@ -291,14 +293,14 @@ class Leg:
         x, y = forward_kinematics(
             hip, knee, self.spec.thigh_length, self.spec.shank_length, self.spec.hip_height
         )
-        depth = max(0.0, -y)
+        depth = max(0.0, self.ground_y - y)
         return LegState(
             t=self.t,
             hip_deg=hip,
             knee_deg=knee,
             foot_x=x,
             foot_y=y,
-            contact=y <= 0.0,
+            contact=y <= self.ground_y,
             load_n=self.ground_stiffness * depth,
         )
 
@@ -311,7 +313,8 @@ class GaitMetrics:
     step_frequency_hz: steps per second from touch-down to touch-down.
     step_period_cv: coefficient of variation of the step periods (0 = perfectly regular).
     duty_factor: stance time over cycle time, averaged over complete cycles.
-    stride_length_m: foot travel in x during stance (touch-down x minus lift-off x), mean.
+    stride_length_m: foot sweep in x during stance (largest minus smallest x), mean over
+        complete stances: the distance a body on this leg would travel per step.
     step_height_m: highest foot y during swing, mean over complete swings.
     touchdowns / liftoffs: times (s) of the accepted contact edges.
     """
@@ -388,7 +391,8 @@ def gait_metrics(
         for i in td:
             later = [j for j in lo if j > i]
             if later:
-                strides.append(foot_x[i] - foot_x[later[0]])
+                stance = foot_x[i : later[0] + 1]
+                strides.append(max(stance) - min(stance))
         stride = sum(strides) / len(strides) if strides else None
     if foot_y is not None:
         heights = []

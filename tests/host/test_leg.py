@@ -99,13 +99,14 @@ def test_servo_pulse_mapping_and_end_stops() -> None:
 
 def test_forward_kinematics_closed_forms() -> None:
     assert forward_kinematics(0, 0, 0.1, 0.1, 0.17) == pytest.approx((0.0, -0.03))
+    # fully extended backwards: leg horizontal behind the hip
     x, y = forward_kinematics(90, 0, 0.1, 0.1, 0.17)
-    assert (x, y) == pytest.approx((0.2, 0.17))
-    # thigh horizontal forward, shank hanging straight down
-    x, y = forward_kinematics(90, 90, 0.1, 0.1, 0.17)
+    assert (x, y) == pytest.approx((-0.2, 0.17))
+    # thigh vertical, knee flexed 90 deg: shank horizontal, pointing forward
+    x, y = forward_kinematics(0, 90, 0.1, 0.1, 0.17)
     assert (x, y) == pytest.approx((0.1, 0.07))
     x, y = forward_kinematics(30, 60, 0.1, 0.12, 0.17)
-    assert x == pytest.approx(0.1 * 0.5 - 0.12 * 0.5)
+    assert x == pytest.approx(-0.1 * 0.5 + 0.12 * 0.5)
     assert y == pytest.approx(
         0.17 - 0.1 * math.cos(math.radians(30)) - 0.12 * math.cos(-math.pi / 6)
     )
@@ -123,6 +124,9 @@ def test_contact_and_load() -> None:
     s = leg.advance(0.01)
     assert not s.contact
     assert s.load_n == 0.0
+    leg.ground_y = s.foot_y + 0.001  # a 1 mm higher step under the lifted foot
+    s = leg.state()
+    assert s.contact and s.load_n == pytest.approx(1.0)
     with pytest.raises(KeyError, match="unknown joint 'ankle'"):
         leg.command_deg("ankle", 1.0)
 
