@@ -11,14 +11,14 @@ def load(path: str) -> "tuple[list[float | int], list[str]]":
     values = params.defaults()
     notes = []
     try:
-        with open(path) as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            blob = f.read()
     except OSError:
         notes.append("%s missing: parameters at defaults" % path)
         return values, notes
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = json.loads(blob.decode())
+    except (ValueError, UnicodeError):  # UnicodeError is not a ValueError on MicroPython
         notes.append("%s corrupt (not JSON): parameters at defaults" % path)
         return values, notes
     if not isinstance(data, dict):

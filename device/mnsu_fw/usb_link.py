@@ -36,7 +36,7 @@ class UsbLink:
         rx = self.rx
         buf = self.buf
         while n < limit and self._readable():
-            if not self._in.readinto(rx, 1):
+            if not self._in.readinto(rx):  # rx is one byte long
                 break  # end of file: the other side closed (co-simulation teardown)
             buf[n] = rx[0]
             n += 1

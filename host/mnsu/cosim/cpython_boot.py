@@ -37,6 +37,12 @@ class _Stream:
     def fileno(self) -> int:
         return self._fd
 
+    def flush(self) -> None:
+        pass
+
+    def write(self, text: str) -> int:
+        return self.buffer.write(text.encode())
+
 
 def main() -> None:
     target = Path(sys.argv[1]).resolve()
@@ -55,8 +61,8 @@ def main() -> None:
     fake_gc.mem_free = lambda: 1 << 20  # type: ignore[attr-defined]
     fake_gc.mem_alloc = lambda: 0  # type: ignore[attr-defined]
     sys.modules["gc"] = fake_gc
-    sys.stdin = _Stream(0, "rb")  # type: ignore[assignment]
-    sys.stdout = _Stream(1, "wb")  # type: ignore[assignment]
+    sys.stdin = _Stream(0, "rb")  # type: ignore[assignment,unused-ignore]
+    sys.stdout = _Stream(1, "wb")  # type: ignore[assignment,unused-ignore]
     sys.path.insert(0, str(target.parent))
     runpy.run_path(str(target), run_name="__main__")
 

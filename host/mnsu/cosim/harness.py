@@ -18,6 +18,7 @@ bit-for-bit deterministic.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import select
@@ -30,9 +31,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
+from mnsu_fw import board_config
+
 from mnsu.board import Board, load_board
 from mnsu.emulator import Emulator
-from mnsu_fw import board_config
 
 ROOT = Path(__file__).resolve().parents[3]
 DEVICE_DIR = ROOT / "device"
@@ -58,6 +60,8 @@ class CoSimError(RuntimeError):
 
 class _PwmState:
     __slots__ = ("freq", "duty")
+    freq: int
+    duty: float
 
     def __init__(self) -> None:
         self.freq = 0
@@ -75,6 +79,8 @@ class CoSim:
     tested under MicroPython). ticks_start: initial value of the firmware's 2**30-periodic
     tick counter (start near 2**30 to test wrap-around). flash_dir: the firmware's working
     directory (its flash: params.json); a temporary one is made and removed when omitted.
+    wall_timeout_s: CoSimError if the firmware makes no request for this long (a hang).
+    entry: run this MicroPython script instead of device/main.py (probes and benchmarks).
     """
 
     def __init__(
@@ -88,6 +94,7 @@ class CoSim:
         ticks_start: int = 0,
         flash_dir: str | Path | None = None,
         wall_timeout_s: float = 20.0,
+        entry: str | Path | None = None,
     ) -> None:
         self.board = board if isinstance(board, Board) else load_board(str(board))
         self.emulator = Emulator(self.board, seed=seed)
@@ -96,8 +103,13 @@ class CoSim:
         self.precompiled = precompiled and interpreter == "micropython"
         self.ticks_start = ticks_start
         self.wall_timeout_s = wall_timeout_s
+        # The script the interpreter runs: device/main.py, or a probe that drives the firmware's
+        # modules itself (tests, benchmarks).
+        self.entry = Path(entry) if entry is not None else None
         self._own_flash = flash_dir is None
-        self.flash_dir = Path(tempfile.mkdtemp(prefix="mnsu-flash-")) if flash_dir is None else Path(flash_dir)
+        self.flash_dir = (
+            Path(tempfile.mkdtemp(prefix="mnsu-flash-")) if flash_dir is None else Path(flash_dir)
+        )
         self.flash_dir.mkdir(parents=True, exist_ok=True)
         pins = board_config.RP2040
         self._servo_pins = tuple(int(p) for p in pins["servo_pins"])  # type: ignore[attr-defined]
@@ -125,6 +137,8 @@ class CoSim:
         main = str(DEVICE_DIR / "main.py")
         if self.precompiled:
             main = str(compiled_firmware() / "main.py")
+        if self.entry is not None:
+            main = str(self.entry.resolve())
         if self.interpreter == "micropython":
             exe = Path(sys.executable).with_name("micropython")
             if not exe.exists():
@@ -142,18 +156,19 @@ class CoSim:
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
         for fd in (req_w, rsp_w, in_w, out_w):
-            try:
+            # the default 64 KiB is enough; a bigger pipe only saves wake-ups
+            with contextlib.suppress(OSError):
                 fcntl.fcntl(fd, _F_SETPIPE_SZ, 1 << 20)
-            except OSError:
-                pass  # the default 64 KiB is enough; bigger only saves wake-ups
         env = {
-            "MICROPYPATH": str(compiled_firmware()) if self.precompiled else f"{MPY_DIR}:{DEVICE_DIR}",
+            "MICROPYPATH": str(compiled_firmware())
+            if self.precompiled
+            else f"{MPY_DIR}:{DEVICE_DIR}",
             "MNSU_COSIM_REQ_FD": str(req_w),
             "MNSU_COSIM_RSP_FD": str(rsp_r),
             "MNSU_COSIM_TICKS_START": str(self.ticks_start),
             "PATH": os.environ.get("PATH", ""),
         }
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         try:
             self._proc = subprocess.Popen(
                 self._command(),
@@ -185,10 +200,8 @@ class CoSim:
             proc.kill()
         proc.wait(timeout=10)
         for fd in (self._req_fd, self._rsp_fd, self._in_fd, self._out_fd):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self._stderr.close()
 
     def soft_reset(self) -> None:
@@ -309,7 +322,7 @@ class CoSim:
                     self._output(kind, pin, value, self._t0 + t_us * 1e-6)
                     continue
                 if op == 2 and n - pos >= 9:
-                    _, t_us = _SYNC_RECORD.unpack_from(buf, pos)
+                    sync_us: int = _SYNC_RECORD.unpack_from(buf, pos)[1]
                     pos += 9
                     break
                 if op not in (1, 2):
@@ -319,7 +332,7 @@ class CoSim:
                 pos = 0
             buf += self._read_request()
         del buf[:pos]
-        t = self._t0 + t_us * 1e-6
+        t = self._t0 + sync_us * 1e-6
         emu = self.emulator
         if t > emu.t:
             emu.advance_to(t)

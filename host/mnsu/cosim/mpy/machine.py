@@ -15,7 +15,6 @@ Response to sync: 4 x u16 ADC readings (read_u16 scale), u32 input pin levels (b
 import os
 import struct
 import sys
-
 import time as _time
 
 _MICROPYTHON = sys.implementation.name == "micropython"
