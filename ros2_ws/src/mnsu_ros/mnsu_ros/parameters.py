@@ -1,0 +1,206 @@
+"""The board's parameter table as ROS parameters (pure logic, no rclpy).
+
+Names, types, defaults, limits, units and descriptions come from `mnsu_fw.params` (the
+firmware's table, the single source of truth). Every row becomes one ROS parameter with the
+row's name, except two renamed to the names of the ROS interface contract:
+`telemetry_hz` -> `telemetry_rate_hz` and `watchdog_s` -> `watchdog_timeout`. Enumerations
+(`mode`, `safe_pose`, `estop_pose`) are strings in ROS ("cpg", "neutral", ...), booleans are
+bools, integers are integers, the rest doubles in the table's unit (the unit ends the name).
+
+`plan_update` validates one atomic set of ROS values with the table's own `check` against the
+board's current values and returns the order in which to send them, or raises `ParamError`
+with a reason meant for a person; nothing is sent before every value passed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from mnsu_fw import codec, params
+
+ROS_NAMES: dict[str, str] = {"telemetry_hz": "telemetry_rate_hz", "watchdog_s": "watchdog_timeout"}
+
+RosValue = bool | int | float | str
+
+
+class ParamError(ValueError):
+    """A parameter value refused before it reached the board; str() is the reason."""
+
+
+@dataclass(frozen=True)
+class BoardParam:
+    """One row of the firmware's parameter table, seen from ROS."""
+
+    pid: int
+    table_name: str
+    ros_name: str
+    kind: str  # "f" float, "i" integer, "b" bool, "e" enum
+    default: float
+    minimum: float
+    maximum: float
+    unit: str
+    description: str
+    choices: tuple[str, ...] | None
+
+    @property
+    def ros_type(self) -> str:
+        """ "double", "integer", "bool" or "string" (enumerations)."""
+        return {"f": "double", "i": "integer", "b": "bool", "e": "string"}[self.kind]
+
+    @property
+    def help(self) -> str:
+        """Description for the ROS parameter descriptor (unit, range, choices)."""
+        text = self.description
+        if self.choices:
+            return f"{text}; one of: {', '.join(self.choices)} (board parameter {self.table_name})"
+        unit = f" {self.unit}" if self.unit else ""
+        return (
+            f"{text}; {_fmt(self.minimum)}..{_fmt(self.maximum)}{unit}"
+            f" (board parameter {self.table_name})"
+        )
+
+    def to_board(self, value: object) -> float:
+        """A ROS value as the number the board's table holds; ParamError when impossible."""
+        if self.kind == "e":
+            assert self.choices is not None
+            if not isinstance(value, str) or value not in self.choices:
+                raise ParamError(
+                    f"{self.ros_name} must be one of {', '.join(self.choices)}; got {value!r}"
+                )
+            return float(self.choices.index(value))
+        if self.kind == "b":
+            if not isinstance(value, bool):
+                raise ParamError(f"{self.ros_name} must be a bool; got {value!r}")
+            return 1.0 if value else 0.0
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParamError(f"{self.ros_name} must be a {self.ros_type}; got {value!r}")
+        if self.kind == "i" and not isinstance(value, int):
+            raise ParamError(f"{self.ros_name} must be an integer; got {value!r}")
+        return float(value)
+
+    def from_board(self, value: float) -> RosValue:
+        """The board's number as a ROS value (float32 noise trimmed to 7 significant digits)."""
+        if self.kind == "e":
+            assert self.choices is not None
+            index = int(value)
+            if 0 <= index < len(self.choices):
+                return self.choices[index]
+            return str(index)
+        if self.kind == "b":
+            return bool(value)
+        if self.kind == "i":
+            return int(value)
+        return float(f"{value:.7g}")
+
+    def describe_value(self, board_value: float) -> str:
+        shown = self.from_board(board_value)
+        unit = f" {self.unit}" if self.unit and self.kind in "fi" else ""
+        return f"{shown}{unit}"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _build() -> tuple[BoardParam, ...]:
+    rows = []
+    for pid, row in enumerate(params.TABLE):
+        name = str(row[params.NAME])
+        rows.append(
+            BoardParam(
+                pid=pid,
+                table_name=name,
+                ros_name=ROS_NAMES.get(name, name),
+                kind=str(row[params.TYPE]),
+                default=float(row[params.DEFAULT]),
+                minimum=float(row[params.MIN]),
+                maximum=float(row[params.MAX]),
+                unit=str(row[params.UNIT]),
+                description=str(row[params.DESCRIPTION]),
+                choices=params.CHOICES.get(name),
+            )
+        )
+    return tuple(rows)
+
+
+BOARD_PARAMS: tuple[BoardParam, ...] = _build()
+BY_ROS_NAME: dict[str, BoardParam] = {p.ros_name: p for p in BOARD_PARAMS}
+BY_TABLE_NAME: dict[str, BoardParam] = {p.table_name: p for p in BOARD_PARAMS}
+
+
+def default_values() -> list[float]:
+    """The table's defaults, indexed by parameter id (a stand-in before the board answered)."""
+    return [float(v) for v in params.defaults()]
+
+
+def _reason(param: BoardParam, value: float, error: int, values: Sequence[float]) -> str:
+    shown = param.describe_value(value) if param.kind != "e" else repr(value)
+    if error == codec.ERR_OUT_OF_RANGE:
+        if param.choices:
+            return f"{param.ros_name} must be one of {', '.join(param.choices)}"
+        unit = f" {param.unit}" if param.unit else ""
+        return (
+            f"{param.ros_name} = {shown} is out of range "
+            f"[{_fmt(param.minimum)}, {_fmt(param.maximum)}]{unit}"
+        )
+    if error == codec.ERR_NOT_FINITE:
+        return f"{param.ros_name} must be finite; got {value}"
+    if error == codec.ERR_NOT_INTEGER:
+        return f"{param.ros_name} must be a whole number; got {value}"
+    if error == codec.ERR_INCONSISTENT:
+        for low, high in params.ORDERED:
+            if param.table_name == low:
+                other = BY_TABLE_NAME[high]
+                return (
+                    f"{param.ros_name} = {shown} must be < {other.ros_name} "
+                    f"({other.describe_value(values[other.pid])})"
+                )
+            if param.table_name == high:
+                other = BY_TABLE_NAME[low]
+                return (
+                    f"{param.ros_name} = {shown} must be > {other.ros_name} "
+                    f"({other.describe_value(values[other.pid])})"
+                )
+    return f"{param.ros_name} = {shown}: {codec.ERROR_NAMES.get(error, f'error {error}')}"
+
+
+def plan_update(
+    updates: Mapping[str, object], current: Sequence[float]
+) -> tuple[list[tuple[BoardParam, float]], list[float]]:
+    """Validate ROS values {ros_name: value} as one atomic change of the board's parameters.
+
+    current: the board's values indexed by parameter id. Returns the (param, board value) list
+    in a sending order that keeps every ordering constraint true at each step (e.g. raising
+    both joint limits sends the high one first), and the values afterwards. Raises ParamError
+    naming the parameter, the value and the limit when any value is refused (then nothing may
+    be sent).
+    """
+    scratch = [float(v) for v in current]
+    pending: list[tuple[BoardParam, float]] = []
+    for name, value in updates.items():
+        param = BY_ROS_NAME.get(name)
+        if param is None:
+            raise ParamError(f"{name} is not a board parameter")
+        number = param.to_board(value)
+        if not math.isfinite(number):
+            raise ParamError(f"{param.ros_name} must be finite; got {value!r}")
+        pending.append((param, number))
+    order: list[tuple[BoardParam, float]] = []
+    while pending:
+        first_error: tuple[BoardParam, float, int] | None = None
+        for i, (param, number) in enumerate(pending):
+            error, norm = params.check(scratch, param.pid, number)
+            if error == 0:
+                scratch[param.pid] = float(norm)
+                order.append((param, float(norm)))
+                del pending[i]
+                break
+            if first_error is None:
+                first_error = (param, number, error)
+        else:
+            assert first_error is not None
+            param, number, error = first_error
+            raise ParamError(_reason(param, number, error, scratch))
+    return order, scratch
