@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DURATION ?= 20
 OUT ?= out
 
-.PHONY: demo test lint typecheck firmware-check unit bench venv clean ros-venv ros-test
+.PHONY: demo test lint typecheck typecheck-firmware firmware-check unit bench venv clean ros-venv ros-test
 
 venv: $(STAMP)
 
@@ -44,7 +44,7 @@ demo: $(STAMP)
 	mkdir -p $(OUT)
 	$(BIN)/mnsu simulate examples/leg.yaml --duration $(DEMO_DURATION) --plot $(OUT)/leg.png
 
-test: lint typecheck firmware-check unit ros-test
+test: lint typecheck typecheck-firmware firmware-check unit ros-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check host tests bench
@@ -52,6 +52,16 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The firmware against the MicroPython RP2040 stubs (device/mypy.ini), stubs pinned in typings/.
+TYPINGS_STAMP := typings/.installed-rp2-1.29.0.post1
+$(TYPINGS_STAMP): $(STAMP)
+	rm -rf typings
+	$(BIN)/python -m pip install --quiet --target typings micropython-rp2-stubs==1.29.0.post1
+	touch $(TYPINGS_STAMP)
+
+typecheck-firmware: $(TYPINGS_STAMP)
+	$(BIN)/mypy --config-file device/mypy.ini
 
 firmware-check: $(STAMP)
 	@set -e; tmp=$$(mktemp -d); n=0; \

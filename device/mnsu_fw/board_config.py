@@ -6,6 +6,10 @@ the RP2040 pin map, so the same firmware image runs there unchanged.
 
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 RP2040 = {
     "name": "rp2040",
     # ADC inputs: GPIO26..29 are ADC0..3 (ADC3 is VSYS/3 on a Pico: use a bare RP2040 board
@@ -36,6 +40,6 @@ ESP32 = {
 BOARDS = {"rp2": RP2040, "esp32": ESP32, "linux": RP2040}
 
 
-def current() -> "dict[str, object]":
+def current() -> "dict[str, Any]":
     """The pin map of the board this firmware runs on (RP2040 when unknown)."""
     return BOARDS.get(sys.platform, RP2040)

@@ -8,9 +8,13 @@ import machine
 
 SERVO_PERIOD_NS = 20000000
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 class Hardware:
-    def __init__(self, cfg: "dict[str, object]", n_channels: int, drive_hz: int) -> None:
+    def __init__(self, cfg: "dict[str, Any]", n_channels: int, drive_hz: int) -> None:
         adc_pins = cfg["adc_pins"]
         servo_pins = cfg["servo_pins"]
         assert isinstance(adc_pins, tuple) and isinstance(servo_pins, tuple)

@@ -17,15 +17,19 @@ from mnsu_fw.codec import (
     crc16,
 )
 
-NAME = 0
-TYPE = 1
-DEFAULT = 2
-MIN = 3
-MAX = 4
-UNIT = 5
-DESCRIPTION = 6
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
-TABLE = (
+NAME: "Final" = 0
+TYPE: "Final" = 1
+DEFAULT: "Final" = 2
+MIN: "Final" = 3
+MAX: "Final" = 4
+UNIT: "Final" = 5
+DESCRIPTION: "Final" = 6
+
+TABLE: "tuple[tuple[str, str, float, float, float, str, str], ...]" = (
     ("mode", "e", 0, 0, 3, "", "operating mode to enter (estop and safe are entered, not set)"),
     ("sample_rate_hz", "i", 2000, 500, 5000, "Hz", "ADC sampling rate per channel (control tick)"),
     ("n_channels", "i", 2, 1, 4, "", "ADC channels sampled each tick"),
