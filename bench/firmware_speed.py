@@ -12,8 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from mnsu.cosim import CoSim
 from mnsu_fw import codec as c
+
+from mnsu.cosim import CoSim
 
 PROBE = Path(__file__).with_name("firmware_tick_probe.py")
 

@@ -6,7 +6,6 @@ import sys
 from array import array
 
 import utime
-
 from mnsu_fw import app
 
 N = 8000
@@ -30,8 +29,6 @@ for k in range(N):
     ctrl.out_n = 0  # telemetry encoded, not written: I/O is not firmware CPU
     dts[k] = utime.ticks_diff(utime.ticks_us(), t0)
 s = sorted(dts)
-sys.stderr.write(
-    "TICK %d %d %d %d %d\n" % (s[N // 2], s[N * 99 // 100], s[-1], ctrl.n_channels, N)
-)
+sys.stderr.write(f"TICK {s[N // 2]} {s[N * 99 // 100]} {s[-1]} {ctrl.n_channels} {N}\n")
 while True:
     app.run(ctrl, hw, link, 1000)
