@@ -1,0 +1,273 @@
+"""The virtual board: emulated CPG board + unmodified firmware under MicroPython + leg model,
+behind a pseudo-terminal that any serial tool (the link, mpremote-free tools, ROS) can open.
+
+    vb = VirtualBoard("examples/leg.yaml", realtime=False)
+    vb.start()                  # runs on a thread; vb.path is the serial port to open
+    ...                         # Link(vb.path) ...
+    vb.unplug(); vb.replug()    # the pty disappears and comes back (a USB re-plug)
+    vb.stop()
+
+Each control tick of the firmware (the co-simulation harness, mnsu.cosim) advances the leg
+model to the tick's virtual time with the servo pulse widths the firmware outputs, and feeds the
+leg's foot switch back to the firmware's contact pin. Serial bytes move between the firmware's
+stdin/stdout and the pty master every `io_ticks` ticks.
+
+`path` is a stable symlink to the current /dev/pts/N (as udev gives a real board a stable
+name): after replug() it points at the new pty. Output written while no host has the port
+open is dropped (counted in `bytes_dropped`); while a host has it open, the board waits for the
+host to read (USB flow control), so as-fast-as-possible runs lose nothing.
+
+Pacing: realtime=True runs virtual time at `speed` x wall time (people, ROS); False runs as fast
+as the interpreter allows (tests; virtual time is what the assertions use).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import select
+import tempfile
+import threading
+import time
+import tty
+from pathlib import Path
+
+from mnsu.board import Board, load_board
+from mnsu.cosim.harness import DEFAULT_BOARD, CoSim
+from mnsu.leg import Leg, LegState, PendulumSpec, ServoSpec
+
+
+class VirtualBoardError(RuntimeError):
+    """The virtual board cannot start or stopped."""
+
+
+class VirtualBoard:
+    """Emulator + firmware + leg behind a pty. See the module docstring.
+
+    board: board file or Board (needs a `leg` section); seed: emulator noise seed.
+    realtime / speed: pacing. terrain_m: each lift-off draws a new ground height uniform in
+    [-terrain_m, +terrain_m] (uneven ground, seeded by `seed`). pendulum: a pendular hip.
+    link_dir: directory of the `tty` symlink (a temporary one when omitted).
+    """
+
+    def __init__(
+        self,
+        board: str | Path | Board = DEFAULT_BOARD,
+        *,
+        seed: int = 1,
+        realtime: bool = False,
+        speed: float = 1.0,
+        terrain_m: float = 0.0,
+        servo: ServoSpec | None = None,
+        pendulum: PendulumSpec | None = None,
+        io_ticks: int = 4,
+        link_dir: str | Path | None = None,
+        flash_dir: str | Path | None = None,
+    ) -> None:
+        self.board = board if isinstance(board, Board) else load_board(str(board))
+        if self.board.leg is None:
+            raise VirtualBoardError(f"{self.board.source}: the virtual board needs a `leg` section")
+        if not speed > 0:
+            raise VirtualBoardError(f"speed must be > 0, got {speed!r}")
+        self.sim = CoSim(self.board, seed=seed, flash_dir=flash_dir)
+        self.leg = Leg(self.board.leg, servo=servo, pendulum=pendulum)
+        self.realtime = realtime
+        self.speed = speed
+        self.terrain_m = terrain_m
+        self._rng = random.Random(seed)
+        self.io_ticks = max(1, io_ticks)
+        self._own_dir = link_dir is None
+        self.link_dir = (
+            Path(tempfile.mkdtemp(prefix="mnsu-vb-")) if link_dir is None else Path(link_dir)
+        )
+        self.path = str(self.link_dir / "tty")
+        self.bytes_dropped = 0
+        self.bytes_to_host = 0
+        self.bytes_from_host = 0
+        self.state: LegState = self.leg.state()
+        self.contact_log: list[tuple[float, bool]] = []  # (virtual t, contact) at each change
+        self._master: int | None = None
+        self.pty_path = ""
+        self._pending = bytearray()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._unplug = threading.Event()
+        self._replug = threading.Event()
+        self.error: BaseException | None = None
+        self._open_pty()
+
+    # ------------------------------------------------------------ pty
+    def _open_pty(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        self.pty_path = os.ttyname(slave)
+        os.close(slave)  # a host opens it by path; holding it would hide hang-ups
+        os.set_blocking(master, False)
+        self._master = master
+        tmp = self.link_dir / "tty.new"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(self.pty_path, tmp)
+        os.replace(tmp, self.path)
+
+    def _close_pty(self) -> None:
+        if self._master is not None:
+            os.close(self._master)
+            self._master = None
+        self._pending.clear()
+        if os.path.lexists(self.path):
+            os.unlink(self.path)
+
+    def unplug(self) -> None:
+        """Close the pty (the port disappears, as on a USB unplug); the board keeps running."""
+        if self._thread is None:
+            self._close_pty()
+        else:
+            self._unplug.set()
+
+    def replug(self) -> None:
+        """Open a new pty and point `path` at it."""
+        if self._thread is None:
+            self._open_pty()
+        else:
+            self._replug.set()
+
+    # ------------------------------------------------------------ running
+    @property
+    def t(self) -> float:
+        """Virtual time (s)."""
+        return self.sim.t
+
+    def start(self, duration_s: float | None = None) -> None:
+        """Run on a background thread (until stop(), or for duration_s of virtual time)."""
+        if self._thread is not None:
+            raise VirtualBoardError("virtual board already started")
+        end = None if duration_s is None else self.sim.t + duration_s
+        self._thread = threading.Thread(target=self._thread_main, args=(end,), daemon=True)
+        self._thread.start()
+
+    def _thread_main(self, end: float | None) -> None:
+        try:
+            self.run(end)
+        except BaseException as exc:  # reported by stop() / error
+            self.error = exc
+
+    def run(self, until_s: float | None = None) -> None:
+        """Run in this thread until virtual time `until_s` (None: until stop())."""
+        sim = self.sim
+        wall0 = time.monotonic()
+        t0 = sim.t
+        count = 0
+        while not self._stop.is_set() and (until_s is None or sim.t < until_s):
+            if self._unplug.is_set():
+                self._unplug.clear()
+                self._close_pty()
+            if self._replug.is_set():
+                self._replug.clear()
+                if self._master is None:
+                    self._open_pty()
+            if self.realtime:
+                ahead = (sim.t - t0) / self.speed - (time.monotonic() - wall0)
+                if ahead > 0.002:
+                    time.sleep(ahead)
+            self.tick()
+            count += 1
+            if count % self.io_ticks == 0:
+                self.pump()
+        self.pump()
+
+    def tick(self) -> None:
+        """One firmware control tick, with the leg moved to its time."""
+        sim = self.sim
+        t = sim.step()
+        leg = self.leg
+        hip_us, knee_us = sim.servo_pulse_us(0), sim.servo_pulse_us(1)
+        if hip_us > 0.0:
+            leg.command_pulse(leg.joint_names[0], hip_us)
+        if knee_us > 0.0:
+            leg.command_pulse(leg.joint_names[1], knee_us)
+        was = self.state.contact
+        self.state = leg.advance(t - leg.t) if t > leg.t else leg.state()
+        if self.state.contact != was:
+            self.contact_log.append((t, self.state.contact))
+            if was and self.terrain_m > 0.0:
+                leg.ground_y = self._rng.uniform(-self.terrain_m, self.terrain_m)
+        sim.set_foot_contact(self.state.contact)
+
+    def pump(self) -> None:
+        """Move serial bytes between the pty and the firmware."""
+        master = self._master
+        out = self.sim.read()
+        if master is None:
+            self.bytes_dropped += len(out)
+            return
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno != errno.EIO:  # EIO: no host has the port open
+                    raise
+                break
+            if not data:
+                break
+            self.bytes_from_host += len(data)
+            self.sim.write(data)
+        self._pending += out
+        self._flush(master)
+
+    def _flush(self, master: int) -> None:
+        poller = select.poll()
+        poller.register(master, select.POLLOUT)
+        deadline = time.monotonic() + 2.0
+        while self._pending:
+            events = poller.poll(0)
+            if events and events[0][1] & select.POLLHUP:
+                self.bytes_dropped += len(self._pending)  # no host on the port
+                self._pending.clear()
+                return
+            try:
+                n = os.write(master, self._pending)
+            except BlockingIOError:
+                n = 0
+            except OSError as exc:
+                if exc.errno != errno.EIO:
+                    raise
+                self.bytes_dropped += len(self._pending)
+                self._pending.clear()
+                return
+            self.bytes_to_host += n
+            del self._pending[:n]
+            if self._pending:
+                if self._stop.is_set() or self._unplug.is_set() or time.monotonic() > deadline:
+                    return  # keep the rest for the next pump
+                poller.poll(5)
+
+    def stop(self) -> None:
+        """Stop the thread (if any), the firmware and the pty; raises what the thread raised."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10.0)
+        self.sim.close()
+        self._close_pty()
+        if self._own_dir:
+            for p in self.link_dir.glob("*"):
+                p.unlink()
+            self.link_dir.rmdir()
+        if self.error is not None and not isinstance(self.error, KeyboardInterrupt):
+            raise VirtualBoardError(f"virtual board stopped: {self.error}") from self.error
+
+    def join(self, timeout_s: float | None = None) -> bool:
+        """Wait for a start(duration_s) run to end; True if it did."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def __enter__(self) -> VirtualBoard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
