@@ -591,7 +591,7 @@ class Link:
         port: str,
         *,
         baudrate: int = 115200,
-        heartbeat_s: float = 0.1,
+        heartbeat_s: float = 0.05,
         reconnect: bool = True,
         backoff_s: float = 0.02,
         backoff_max_s: float = 0.5,

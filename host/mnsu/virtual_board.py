@@ -18,7 +18,11 @@ open is dropped (counted in `bytes_dropped`); while a host has it open, the boar
 host to read (USB flow control), so as-fast-as-possible runs lose nothing.
 
 Pacing: realtime=True runs virtual time at `speed` x wall time (people, ROS); False runs as fast
-as the interpreter allows (tests; virtual time is what the assertions use).
+as the interpreter allows (tests; virtual time is what the assertions use). In the fast mode,
+while a host has the port open, the board runs at most `host_lead_s` of virtual time past the
+last bytes it received from the host (a host feeding heartbeats keeps it going; it waits at
+most 0.25 s wall, then runs on): otherwise the pty's buffer would let it run seconds ahead of
+the host and the firmware's link watchdog would fire on heartbeats that are on their way.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ class VirtualBoard:
         servo: ServoSpec | None = None,
         pendulum: PendulumSpec | None = None,
         io_ticks: int = 4,
+        host_lead_s: float | None = 0.15,
         link_dir: str | Path | None = None,
         flash_dir: str | Path | None = None,
     ) -> None:
@@ -77,6 +82,9 @@ class VirtualBoard:
         self.terrain_m = terrain_m
         self._rng = random.Random(seed)
         self.io_ticks = max(1, io_ticks)
+        self.host_lead_s = host_lead_s
+        self._host_rx_t = 0.0  # virtual time of the last bytes from the host
+        self.host_waits = 0  # times the fast mode waited for the host
         self._own_dir = link_dir is None
         self.link_dir = (
             Path(tempfile.mkdtemp(prefix="mnsu-vb-")) if link_dir is None else Path(link_dir)
@@ -175,6 +183,9 @@ class VirtualBoard:
             count += 1
             if count % self.io_ticks == 0:
                 self.pump()
+                lead = self.host_lead_s
+                if not self.realtime and lead is not None and sim.t - self._host_rx_t > lead:
+                    self._wait_for_host(lead)
         self.pump()
 
     def tick(self) -> None:
@@ -195,6 +206,23 @@ class VirtualBoard:
                 leg.ground_y = self._rng.uniform(-self.terrain_m, self.terrain_m)
         sim.set_foot_contact(self.state.contact)
 
+    def _wait_for_host(self, lead: float) -> None:
+        master = self._master
+        if master is None:
+            return
+        poller = select.poll()
+        poller.register(master, select.POLLIN)
+        deadline = time.monotonic() + 0.25
+        self.host_waits += 1
+        while self.sim.t - self._host_rx_t > lead and time.monotonic() < deadline:
+            events = poller.poll(2)
+            if events and events[0][1] & select.POLLHUP:
+                self._host_rx_t = self.sim.t  # nobody on the port: run freely
+                return
+            if self._stop.is_set() or self._unplug.is_set():
+                return
+            self.pump()
+
     def pump(self) -> None:
         """Move serial bytes between the pty and the firmware."""
         master = self._master
@@ -214,6 +242,7 @@ class VirtualBoard:
             if not data:
                 break
             self.bytes_from_host += len(data)
+            self._host_rx_t = self.sim.t
             self.sim.write(data)
         self._pending += out
         self._flush(master)
