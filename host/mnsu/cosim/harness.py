@@ -238,13 +238,15 @@ class CoSim:
 
     # ------------------------------------------------------------ serial stream
     def write(self, data: bytes) -> None:
-        """Queue bytes for the firmware's serial input (they arrive at its next poll)."""
+        """Queue bytes for the firmware's serial input; they enter it at the next tick.
+
+        Bytes move only while the firmware waits for a sync answer, so the tick at which it
+        sees them does not depend on process scheduling: runs stay deterministic.
+        """
         self._tx += data
-        self._push_tx()
 
     def read(self) -> bytes:
-        """Every byte the firmware has written to its serial output since the last read."""
-        self._drain()
+        """The firmware's serial output up to its last tick, since the last read."""
         out = bytes(self._rx)
         self._rx.clear()
         return out
@@ -307,9 +309,6 @@ class CoSim:
 
     def step(self) -> float:
         """Serve one firmware sync (one control tick); returns its virtual time (s)."""
-        self._push_tx()
-        if self.syncs & 15 == 0:
-            self._drain()  # keeps the firmware from blocking on a full stdout pipe
         buf = self._req_buf
         pos = 0
         while True:
@@ -332,6 +331,10 @@ class CoSim:
                 pos = 0
             buf += self._read_request()
         del buf[:pos]
+        # The firmware is blocked on this sync's answer: everything it wrote before is in the
+        # pipe, and input pushed now is there before its next poll.
+        self._drain()
+        self._push_tx()
         t = self._t0 + sync_us * 1e-6
         emu = self.emulator
         if t > emu.t:
