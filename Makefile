@@ -33,7 +33,7 @@ $(ROS_STAMP): $(STAMP)
 ros-test: $(ROS_STAMP)
 	$(BIN)/ruff check ros2_ws/src
 	$(BIN)/ruff format --check ros2_ws/src
-	$(BIN)/mypy ros2_ws/src/mnsu_ros/mnsu_ros
+	$(BIN)/mypy --follow-imports=silent ros2_ws/src/mnsu_ros/mnsu_ros
 	cd ros2_ws && rm -rf build/mnsu_ros install/mnsu_ros && $(ROS_ENV) ../$(BIN)/colcon \
 		--log-base log build --base-paths src --event-handlers console_cohesion- summary+
 	cd ros2_ws && $(ROS_ENV) ../$(BIN)/colcon --log-base log test --base-paths src \

@@ -1,0 +1,313 @@
+"""ROS 2 node `mnsu_bridge`: an mnsu board (real or virtual) on ROS 2 topics and services.
+
+A thin node over `BoardSession` (session.py): it declares parameters, converts messages and
+hands everything else to the session. Interface (docs/ros.md):
+
+    publishes   joint_states (sensor_msgs/JointState, rad), cpg/neurons
+                (std_msgs/Float32MultiArray), cpg/events (std_msgs/String, JSON), foot_contact
+                (std_msgs/Bool), /diagnostics (diagnostic_msgs/DiagnosticArray)
+    subscribes  joint_commands (trajectory_msgs/JointTrajectory, HOST mode), cpg/drive
+                (std_msgs/Float64, 0..1)
+    services    estop, reset_estop (std_srvs/Trigger)
+
+Run: `mnsu-ros-bridge --ros-args -p port:=virtual` (venv) or `ros2 run mnsu_ros mnsu_bridge`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from mnsu_fw import codec
+from rcl_interfaces.msg import (
+    FloatingPointRange,
+    IntegerRange,
+    ParameterDescriptor,
+    SetParametersResult,
+)
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import JointState
+from std_msgs.msg import Bool, Float32MultiArray, Float64, MultiArrayDimension, String
+from std_srvs.srv import Trigger
+from trajectory_msgs.msg import JointTrajectory
+
+from mnsu import link as mlink
+from mnsu_ros import diagnostics as diag
+from mnsu_ros import feedback
+from mnsu_ros.parameters import BOARD_PARAMS, BY_ROS_NAME, ParamError, RosValue
+from mnsu_ros.session import (
+    BoardSession,
+    CommandError,
+    SessionConfig,
+    board_joint_names,
+    board_probe_names,
+)
+
+_TYPES = {
+    "double": Parameter.Type.DOUBLE,
+    "integer": Parameter.Type.INTEGER,
+    "bool": Parameter.Type.BOOL,
+    "string": Parameter.Type.STRING,
+}
+COMMAND_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+EVENT_QOS = QoSProfile(depth=500, reliability=ReliabilityPolicy.RELIABLE)
+
+
+class BridgeNode(Node):
+    """The mnsu board on ROS 2 (see the module docstring)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("mnsu_bridge", **kwargs)
+        port = self._declare("port", "virtual", "device path, pyserial URL, or virtual")
+        self.board_file = str(self._declare("board_file", "", "board file ('' = leg.yaml)"))
+        names = board_joint_names(self.board_file) or ("hip", "knee")
+        joint_names = tuple(str(n) for n in self._declare("joint_names", list(names), "hip, knee"))
+        rate = float(self._declare("command_rate_hz", 50.0, "joint commands/s of a trajectory"))
+        self._declare("neuron_names", [""], "name per ADC channel ('' = from the board file)")
+        th = diag.Thresholds()
+        self.diag_period = float(self._declare("diagnostics.period_s", 1.0, "s"))
+        self.thresholds = diag.Thresholds(
+            stale_warn_s=float(self._declare("diagnostics.stale_warn_s", th.stale_warn_s, "s")),
+            stale_error_s=float(self._declare("diagnostics.stale_error_s", th.stale_error_s, "s")),
+            crc_warn_per_s=float(
+                self._declare("diagnostics.crc_warn_per_s", th.crc_warn_per_s, "1/s")
+            ),
+            crc_error_per_s=float(
+                self._declare("diagnostics.crc_error_per_s", th.crc_error_per_s, "1/s")
+            ),
+        )
+        self.thresholds.check()
+        if len(joint_names) != 2 or len(set(joint_names)) != 2 or "" in joint_names:
+            raise ValueError(
+                f"joint_names must be two different names (hip, knee); got {joint_names}"
+            )
+        self.joint_names = joint_names
+        # Board parameters: typed but unset unless given at start; the board's values fill
+        # them once it answers (so a node start never overwrites the board's calibration).
+        startup: dict[str, object] = {}
+        for p in BOARD_PARAMS:
+            got: Parameter[Any] = self.declare_parameter(
+                p.ros_name, _TYPES[p.ros_type], _board_descriptor(p)
+            )
+            if got.type_ != Parameter.Type.NOT_SET:
+                startup[p.ros_name] = got.value
+        self._mirroring = False
+        self._values_seen = -1
+        self.session = BoardSession(
+            SessionConfig(
+                port=str(port),
+                board_file=self.board_file,
+                joint_names=(joint_names[0], joint_names[1]),
+                command_rate_hz=rate,
+            ),
+            on_telemetry=self._publish_telemetry,
+            on_event=self._publish_event,
+            on_connection=self._connection_changed,
+            host_time_ns=lambda: self.get_clock().now().nanoseconds,
+        )
+        self.neurons = self._neurons()
+        self.joint_state_pub = self.create_publisher(
+            JointState, "joint_states", qos_profile_sensor_data
+        )
+        self.neurons_pub = self.create_publisher(
+            Float32MultiArray, "cpg/neurons", qos_profile_sensor_data
+        )
+        self.contact_pub = self.create_publisher(Bool, "foot_contact", qos_profile_sensor_data)
+        self.events_pub = self.create_publisher(String, "cpg/events", EVENT_QOS)
+        self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.create_subscription(
+            JointTrajectory, "joint_commands", self._joint_commands, COMMAND_QOS
+        )
+        self.create_subscription(Float64, "cpg/drive", self._drive, COMMAND_QOS)
+        self.create_service(Trigger, "estop", self._estop)
+        self.create_service(Trigger, "reset_estop", self._reset_estop)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+        self._prev_link: diag.LinkSample | None = None
+        self._prev_overruns: int | None = None
+        self.create_timer(self.diag_period, self._publish_diagnostics)
+        self.create_timer(0.05, self._mirror_board_parameters)
+        self.session.start(startup)
+        self.get_logger().info(
+            f"mnsu_bridge on {self.session.config.port}"
+            + (f" (virtual board at {self.session.virtual.port})" if self.session.virtual else "")
+        )
+
+    def _declare(self, name: str, default: Any, text: str) -> Any:
+        """A node setting fixed at start (read-only); its value."""
+        desc = ParameterDescriptor(read_only=True, description=text)
+        return self.declare_parameter(name, default, desc).value
+
+    def _neurons(self) -> list[feedback.NeuronChannel]:
+        given = [str(n) for n in self.get_parameter("neuron_names").value if str(n)]
+        if given:
+            return [feedback.NeuronChannel(n, ch) for ch, n in enumerate(given)]
+        probes = board_probe_names(self.board_file)
+        n = max(probes, default=1) + 1
+        return feedback.default_neurons(probes, n)
+
+    # ------------------------------------------------------------------ board -> ROS
+    def _publish_telemetry(self, tel: mlink.Telemetry, stamp_ns: int) -> None:
+        stamp = rclpy.time.Time(nanoseconds=stamp_ns).to_msg()
+        js = JointState()
+        js.header.stamp = stamp
+        js.name = list(self.joint_names)
+        js.position = list(feedback.joint_positions_rad(tel.fields))
+        self.joint_state_pub.publish(js)
+        self.contact_pub.publish(Bool(data=tel.contact))
+        values = self.session.values
+        vref = 3.3 if values is None else self.session.value("adc_vref_v")
+        flex = 0 if values is None else int(self.session.value("flexor_channel"))
+        ext = 1 if values is None else int(self.session.value("extensor_channel"))
+        arr = Float32MultiArray()
+        k = len(feedback.NEURON_FIELDS)
+        arr.layout.dim = [MultiArrayDimension(label=n.name, size=k, stride=k) for n in self.neurons]
+        arr.data = feedback.neuron_values(tel.fields, self.neurons, vref, flex, ext)
+        self.neurons_pub.publish(arr)
+
+    def _publish_event(self, ev: mlink.Event, stamp_ns: int | None) -> None:
+        kind = next((k for k, v in codec.EVENT_NAMES.items() if v == ev.kind), 0)
+        text = feedback.event_json(kind, ev.channel, ev.t_us, stamp_ns, self.neurons)
+        self.events_pub.publish(String(data=text))
+
+    def _connection_changed(self, up: bool, detail: str) -> None:
+        if up:
+            self.get_logger().info(f"board connected ({detail})")
+        else:
+            self.get_logger().error(f"link lost ({detail}); reconnecting")
+
+    def _publish_diagnostics(self) -> None:
+        s = self.session
+        now = s.link_sample()
+        statuses = [diag.link_status(now, self._prev_link, self.diag_period, self.thresholds)]
+        self._prev_link = now
+        latest = s.latest
+        if latest is not None and now.connected:
+            over = latest.fields["overruns"]
+            statuses.append(
+                diag.timing_status(over, self._prev_overruns, latest.fields["max_loop_us"])
+            )
+            self._prev_overruns = over
+            statuses.append(diag.safety_status(latest.mode, latest.estop))
+        statuses[0].values.update(s.board_description())
+        arr = DiagnosticArray()
+        arr.header.stamp = self.get_clock().now().to_msg()
+        for st in statuses:
+            arr.status.append(
+                DiagnosticStatus(
+                    level=bytes([st.level]),
+                    name=f"mnsu_bridge: {st.name}",
+                    message=st.message,
+                    hardware_id=s.config.port,
+                    values=[KeyValue(key=k, value=v) for k, v in st.values.items()],
+                )
+            )
+        self.diag_pub.publish(arr)
+
+    def _mirror_board_parameters(self) -> None:
+        """Show the board's values in the ROS parameters after each (re)connect or change."""
+        s = self.session
+        values = s.values
+        if values is None or s.values_version == self._values_seen:
+            return
+        self._values_seen = s.values_version
+        updates = [Parameter(p.ros_name, value=p.from_board(values[p.pid])) for p in BOARD_PARAMS]
+        self._mirroring = True
+        try:
+            self.set_parameters(updates)
+        finally:
+            self._mirroring = False
+
+    # ------------------------------------------------------------------ ROS -> board
+    def _on_set_parameters(self, changes: list[Parameter[Any]]) -> SetParametersResult:
+        if self._mirroring:
+            return SetParametersResult(successful=True)
+        board: dict[str, RosValue] = {}
+        for p in changes:
+            if p.name in BY_ROS_NAME:
+                board[p.name] = p.value
+            elif p.name.startswith("diagnostics.") or p.name in ("port", "board_file"):
+                return SetParametersResult(successful=False, reason=f"{p.name} is read-only")
+        if not board:
+            return SetParametersResult(successful=True)
+        try:
+            applied = self.session.set_params(board)
+        except ParamError as exc:
+            self.get_logger().warning(f"parameter set refused: {exc}")
+            return SetParametersResult(successful=False, reason=str(exc))
+        self.get_logger().info("board parameters set: " + ", ".join(f"{n}={v}" for n, v in applied))
+        return SetParametersResult(successful=True)
+
+    def _joint_commands(self, msg: JointTrajectory) -> None:
+        points = [
+            (list(pt.positions), pt.time_from_start.sec + pt.time_from_start.nanosec * 1e-9)
+            for pt in msg.points
+        ]
+        try:
+            self.session.start_trajectory(list(msg.joint_names), points)
+        except CommandError as exc:
+            self.get_logger().warning(str(exc))
+
+    def _drive(self, msg: Float64) -> None:
+        try:
+            self.session.set_drive(msg.data)
+        except CommandError as exc:
+            self.get_logger().warning(f"cpg/drive {msg.data} refused: {exc}")
+
+    def _estop(self, _req: Trigger.Request, resp: Trigger.Response) -> Trigger.Response:
+        return _trigger(resp, self.session.estop, "e-stop latched")
+
+    def _reset_estop(self, _req: Trigger.Request, resp: Trigger.Response) -> Trigger.Response:
+        return _trigger(resp, self.session.reset_estop, "e-stop cleared; mode idle")
+
+    def shutdown(self) -> None:
+        """Command the safe pose and close the board (also called after rclpy shut down)."""
+        self.session.close(safe_pose=True)
+
+
+def _trigger(resp: Trigger.Response, fn: Any, ok: str) -> Trigger.Response:
+    try:
+        fn()
+        resp.success, resp.message = True, ok
+    except CommandError as exc:
+        resp.success, resp.message = False, str(exc)
+    return resp
+
+
+def _board_descriptor(p: Any) -> ParameterDescriptor:
+    d = ParameterDescriptor(description=p.help)
+    if p.kind == "f":
+        d.floating_point_range = [FloatingPointRange(from_value=p.minimum, to_value=p.maximum)]
+    elif p.kind == "i":
+        d.integer_range = [IntegerRange(from_value=int(p.minimum), to_value=int(p.maximum), step=1)]
+    elif p.choices:
+        d.additional_constraints = "one of: " + ", ".join(p.choices)
+    return d
+
+
+def main(args: list[str] | None = None) -> int:
+    rclpy.init(args=args)
+    node: BridgeNode | None = None
+    code = 0
+    try:
+        node = BridgeNode()
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except (ParamError, ValueError) as exc:
+        print(f"mnsu_bridge: {exc}", file=sys.stderr)
+        code = 2
+    finally:
+        if node is not None:
+            node.shutdown()
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,506 @@
+"""The board behind the bridge: link, virtual board, parameters, trajectories (no rclpy).
+
+`BoardSession` owns one `mnsu.link.Link` (and, for port "virtual", a virtual board started in
+this process). It keeps trying to connect until the board answers; after that the link itself
+reconnects whenever the port comes back. Every (re)connect reads the board's parameters and
+sends again the values the user set through ROS (all but `mode`, so a leg that lost its host
+does not start walking again by itself). Telemetry, events and link state changes reach the
+node through callbacks run on the link's reader thread. Everything here is plain Python; the
+ROS node (bridge_node.py) only converts messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from mnsu import link as mlink
+from mnsu.cosim.harness import DEFAULT_BOARD
+from mnsu.virtual_board import VirtualBoardError
+from mnsu_ros import diagnostics as diag
+from mnsu_ros.board_clock import BoardClock
+from mnsu_ros.parameters import BY_ROS_NAME, BY_TABLE_NAME, ParamError, plan_update
+from mnsu_ros.trajectory import Trajectory, TrajectoryError, check_trajectory
+
+log = logging.getLogger("mnsu_ros")
+
+VIRTUAL = "virtual"
+
+
+class CommandError(RuntimeError):
+    """A command refused before or by the board; str() is the reason."""
+
+
+class VirtualBoardLike(Protocol):
+    @property
+    def port(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+class InProcessVirtualBoard:
+    """mnsu.virtual_board.VirtualBoard paced in real time on a thread of this process."""
+
+    def __init__(self, board_file: str) -> None:
+        from mnsu.virtual_board import VirtualBoard
+
+        # The firmware runs in a child process. Ctrl-C in a terminal (or `timeout`) signals
+        # the whole process group; with SIGINT/SIGTERM blocked while the child is spawned it
+        # inherits them blocked, keeps running, and the node can still command the safe pose
+        # on its way out (the child is then killed explicitly).
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            self.board = VirtualBoard(board_file or DEFAULT_BOARD, realtime=True)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        self.board.start()
+
+    @property
+    def port(self) -> str:
+        return self.board.path
+
+    def close(self) -> None:
+        try:
+            self.board.stop()
+        except VirtualBoardError as exc:
+            log.warning("%s", exc)
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    port: str = VIRTUAL
+    board_file: str = ""  # "" = the default board of the virtual board
+    joint_names: tuple[str, str] = ("hip", "knee")
+    command_rate_hz: float = 50.0  # joint commands per second while a trajectory runs
+    connect_timeout_s: float = 2.0  # per attempt
+    retry_period_s: float = 0.5  # between attempts before the first connection
+    request_timeout_s: float = 1.0
+    clock_window_s: float = 10.0
+
+
+def start_virtual_board(board_file: str) -> VirtualBoardLike:
+    """A virtual board (emulator + firmware under MicroPython + leg) behind a pty, real time."""
+    return InProcessVirtualBoard(board_file)
+
+
+class BoardSession:
+    """A board seen through the link, with the state the bridge needs."""
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        *,
+        on_telemetry: Callable[[mlink.Telemetry, int], None],
+        on_event: Callable[[mlink.Event, int | None], None],
+        on_connection: Callable[[bool, str], None],
+        host_time_ns: Callable[[], int] = time.time_ns,
+        virtual_factory: Callable[[str], VirtualBoardLike] = start_virtual_board,
+    ) -> None:
+        self.config = config
+        self._on_telemetry = on_telemetry
+        self._on_event = on_event
+        self._on_connection = on_connection
+        self._host_time_ns = host_time_ns
+        self._virtual_factory = virtual_factory
+        self.virtual: VirtualBoardLike | None = None
+        self.link: mlink.Link | None = None
+        self.clock = BoardClock(window_s=config.clock_window_s)
+        self.values: list[float] | None = None  # board parameter values by id, once read
+        self.values_version = 0  # bumped whenever `values` changes
+        self.desired: dict[str, float] = {}  # table name -> value the user set through ROS
+        self._first_sync = True
+        self.latest: mlink.Telemetry | None = None
+        self.latest_rx_monotonic: float | None = None
+        self.last_error = ""
+        self.refused_commands = 0
+        self._plock = threading.RLock()  # parameter reads/writes and trajectory start
+        self._stop = threading.Event()
+        self._sync_needed = threading.Event()
+        self._supervisor: threading.Thread | None = None
+        self._traj_lock = threading.Lock()
+        self._traj: tuple[Trajectory, float, tuple[float, ...], int] | None = None
+        self._traj_gen = 0
+        self._traj_wake = threading.Event()
+        self._traj_thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, startup_values: Mapping[str, object] | None = None) -> None:
+        """Start the virtual board if asked, then connect in the background.
+
+        startup_values: {ros name: ROS value} given at start (parameter overrides); they are
+        checked now (ParamError) and sent at the first connection.
+        """
+        if startup_values:
+            order, _ = plan_update(dict(startup_values), [p.default for p in BY_ROS_NAME.values()])
+            for param, value in order:
+                self.desired[param.table_name] = value
+        port = self.config.port
+        if port == VIRTUAL:
+            self.virtual = self._virtual_factory(self.config.board_file)
+            port = self.virtual.port
+        link = mlink.Link(port, connect=False, hello_timeout_s=self.config.connect_timeout_s)
+        link.on(("telemetry",), self._telemetry)
+        link.on(("event",), self._event)
+        link.on(("connection",), self._connection)
+        self.link = link
+        self._supervisor = threading.Thread(target=self._supervise, name="mnsu-bridge-session")
+        self._supervisor.daemon = True
+        self._supervisor.start()
+        self._traj_thread = threading.Thread(target=self._run_trajectories, name="mnsu-bridge-traj")
+        self._traj_thread.daemon = True
+        self._traj_thread.start()
+
+    @property
+    def connected(self) -> bool:
+        return self.link is not None and self.link.connected and self.values is not None
+
+    def wait_ready(self, timeout_s: float) -> bool:
+        """Until connected and the parameters are read (tests, tools)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.connected:
+                return True
+            time.sleep(0.01)
+        return False
+
+    def close(self, safe_pose: bool = True) -> None:
+        """Command the safe pose (when connected), stop the threads, close link and board."""
+        self._stop.set()
+        self._traj_wake.set()
+        self.cancel_trajectory()
+        if safe_pose:
+            try:
+                self.command_safe_pose()
+            except CommandError as exc:
+                log.warning("safe pose on shutdown not commanded: %s", exc)
+        for thread in (self._supervisor, self._traj_thread):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=3.0)
+        if self.link is not None:
+            self.link.close()
+        if self.virtual is not None:
+            self.virtual.close()
+
+    def _supervise(self) -> None:
+        link = self.link
+        assert link is not None
+        started = False
+        while not self._stop.is_set():
+            if not started:
+                try:
+                    link.connect(timeout_s=self.config.connect_timeout_s)
+                    started = True
+                    self._sync_needed.set()
+                except mlink.LinkTimeout as exc:
+                    # port open, reader running: it keeps sending HELLO; wait on it below
+                    self.last_error = str(exc)
+                    started = True
+                except (mlink.ProtocolVersionError, mlink.ParamTableError) as exc:
+                    self.last_error = str(exc)
+                    log.error("%s", exc)
+                    return  # a wrong firmware does not get better by retrying
+                except mlink.LinkError as exc:
+                    self.last_error = str(exc)
+                    self._stop.wait(self.config.retry_period_s)
+                    continue
+            if self._sync_needed.wait(0.1) and not self._stop.is_set():
+                self._sync_needed.clear()
+                if link.connected:
+                    try:
+                        self._sync_params()
+                    except (mlink.LinkError, CommandError) as exc:
+                        self.last_error = f"parameter sync failed: {exc}"
+                        log.warning("%s", self.last_error)
+                        if link.connected:
+                            self._sync_needed.set()
+                            self._stop.wait(self.config.retry_period_s)
+
+    def _sync_params(self) -> None:
+        """Read every board parameter, then send the user's values that differ."""
+        link = self.link
+        assert link is not None
+        t = self.config.request_timeout_s
+        with self._plock:
+            values = [link.get_param(p.table_name, t) for p in BY_TABLE_NAME.values()]
+            wanted = {
+                BY_TABLE_NAME[name].ros_name: BY_TABLE_NAME[name].from_board(v)
+                for name, v in self.desired.items()
+                if (name != "mode" or self._first_sync)
+                and not math.isclose(values[BY_TABLE_NAME[name].pid], v, rel_tol=1e-6, abs_tol=1e-6)
+            }
+            if wanted:
+                try:
+                    order, _ = plan_update(wanted, values)
+                except ParamError as exc:
+                    log.error("parameters not re-applied to the board: %s", exc)
+                    order = []
+                for param, value in order:
+                    try:
+                        values[param.pid] = link.set_param(param.table_name, value, t)
+                    except mlink.CommandRefused as exc:
+                        log.error("board refused %s = %s: %s", param.ros_name, value, exc)
+            self._first_sync = False
+            self.values = values
+            self.values_version += 1
+
+    # ------------------------------------------------------------------ link callbacks
+    def _telemetry(self, msg: mlink.Message) -> None:
+        assert isinstance(msg, mlink.Telemetry)
+        now_mono = time.monotonic()
+        host_ns = self._host_time_ns() - int((now_mono - msg.t_host) * 1e9)
+        stamp = self.clock.frame(int(round(msg.board_time_s * 1e6)), host_ns)
+        self.latest = msg
+        self.latest_rx_monotonic = msg.t_host
+        self._on_telemetry(msg, stamp)
+
+    def _event(self, msg: mlink.Message) -> None:
+        assert isinstance(msg, mlink.Event)
+        stamp = self.clock.to_host(int(round(msg.board_time_s * 1e6)))
+        self._on_event(msg, stamp)
+
+    def _connection(self, msg: mlink.Message) -> None:
+        assert isinstance(msg, mlink.Connection)
+        up = msg.state == "connected"
+        if up:
+            self._sync_needed.set()
+        else:
+            self.last_error = msg.detail
+            self.cancel_trajectory()
+        self.clock.reset()
+        self._on_connection(up, msg.detail)
+
+    # ------------------------------------------------------------------ parameters
+    def set_params(self, updates: Mapping[str, object]) -> list[tuple[str, object]]:
+        """Send ROS parameter values to the board as one change; ParamError if refused.
+
+        Returns the (ros name, ROS value) pairs the board applied (normalised).
+        """
+        with self._plock:
+            link = self.link
+            if self.values is None or link is None or not link.connected:
+                raise ParamError(
+                    "the board is not connected; parameters are sent to a connected board "
+                    f"only ({self.last_error or 'connecting'})"
+                )
+            order, _ = plan_update(updates, self.values)
+            applied: list[tuple[str, object]] = []
+            done: list[tuple[str, int, float]] = []
+            try:
+                for param, value in order:
+                    got = link.set_param(param.table_name, value, self.config.request_timeout_s)
+                    done.append((param.table_name, param.pid, self.values[param.pid]))
+                    self.values[param.pid] = got
+                    applied.append((param.ros_name, param.from_board(got)))
+            except mlink.LinkError as exc:
+                for name, pid, old in reversed(done):  # undo the part already applied
+                    with contextlib.suppress(mlink.LinkError):
+                        self.values[pid] = link.set_param(name, old, self.config.request_timeout_s)
+                raise ParamError(str(exc)) from exc
+            finally:
+                self.values_version += 1
+            for param, value in order:
+                self.desired[param.table_name] = value
+            return applied
+
+    def value(self, table_name: str) -> float:
+        if self.values is None:
+            raise CommandError("the board's parameters are not known yet (not connected)")
+        return self.values[BY_TABLE_NAME[table_name].pid]
+
+    def set_drive(self, level: float) -> float:
+        """Descending drive level 0..1 (the board's drive_level); CommandError when refused."""
+        try:
+            applied = self.set_params({"drive_level": float(level)})
+        except ParamError as exc:
+            self.refused_commands += 1
+            raise CommandError(str(exc)) from exc
+        return float(applied[0][1])  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ safety
+    def estop(self) -> None:
+        self.cancel_trajectory()
+        self._command(lambda link: link.estop(self.config.request_timeout_s), "e-stop")
+
+    def reset_estop(self) -> None:
+        self._command(lambda link: link.reset_estop(self.config.request_timeout_s), "e-stop reset")
+
+    def _command(self, fn: Callable[[mlink.Link], None], what: str) -> None:
+        link = self.link
+        if link is None or not link.connected:
+            raise CommandError(f"{what} not sent: the board is not connected")
+        try:
+            fn(link)
+        except mlink.LinkError as exc:
+            raise CommandError(f"{what} failed: {exc}") from exc
+
+    def command_safe_pose(self) -> None:
+        """Put the leg in the board's `safe_pose` now: hold, neutral (HOST mode, neutral
+        angles) or limp (IDLE). Nothing while the e-stop is latched (its own pose applies).
+        After the link closes the board's watchdog keeps the same pose."""
+        link = self.link
+        if link is None or not link.connected or self.values is None:
+            raise CommandError("the board is not connected")
+        latest = self.latest
+        if latest is not None and latest.estop:
+            return
+        pose = int(self.value("safe_pose"))
+        t = self.config.request_timeout_s
+        try:
+            if pose == 0:
+                link.set_mode("hold", t)
+            elif pose == 1:
+                link.set_mode("host", t)
+                link.joint_command(self.value("hip_neutral_deg"), self.value("knee_neutral_deg"), t)
+            else:
+                link.set_mode("idle", t)
+        except mlink.LinkError as exc:
+            raise CommandError(f"safe pose: {exc}") from exc
+
+    # ------------------------------------------------------------------ joint commands
+    def joint_limits_deg(self) -> dict[str, tuple[float, float]]:
+        hip, knee = self.config.joint_names
+        return {
+            hip: (self.value("hip_min_deg"), self.value("hip_max_deg")),
+            knee: (self.value("knee_min_deg"), self.value("knee_max_deg")),
+        }
+
+    def start_trajectory(
+        self, names: Sequence[str], points: Sequence[tuple[Sequence[float], float]]
+    ) -> Trajectory:
+        """Check a trajectory and run it (replacing any running one); CommandError if refused.
+
+        Refused unless connected, in HOST mode, not e-stopped, with known joint names, finite
+        positions within the board's joint limits and non-decreasing times.
+        """
+        with self._plock:
+            latest = self.latest
+            if not self.connected or latest is None:
+                self.refused_commands += 1
+                raise CommandError("joint command refused: the board is not connected")
+            if latest.estop:
+                self.refused_commands += 1
+                raise CommandError("joint command refused: e-stop latched (call reset_estop)")
+            if latest.mode != "host":
+                self.refused_commands += 1
+                raise CommandError(
+                    f"joint command refused: the board is in {latest.mode} mode; joint_commands "
+                    "are used in host mode (set the parameter mode to host)"
+                )
+            start = (latest.hip_deg, latest.knee_deg)
+            try:
+                traj = check_trajectory(
+                    names, points, self.config.joint_names, self.joint_limits_deg(), start
+                )
+            except TrajectoryError as exc:
+                self.refused_commands += 1
+                raise CommandError(f"joint command refused: {exc}") from exc
+        with self._traj_lock:
+            self._traj_gen += 1
+            self._traj = (traj, time.monotonic(), start, self._traj_gen)
+        self._traj_wake.set()
+        return traj
+
+    def cancel_trajectory(self) -> None:
+        with self._traj_lock:
+            self._traj = None
+            self._traj_gen += 1
+
+    @property
+    def trajectory_active(self) -> bool:
+        return self._traj is not None
+
+    def _run_trajectories(self) -> None:
+        period = 1.0 / self.config.command_rate_hz
+        while not self._stop.is_set():
+            with self._traj_lock:
+                job = self._traj
+            if job is None:
+                self._traj_wake.wait(0.5)
+                self._traj_wake.clear()
+                continue
+            traj, t0, start, gen = job
+            elapsed = time.monotonic() - t0
+            hip, knee = traj.sample(elapsed, start)
+            link = self.link
+            try:
+                if link is None:
+                    raise mlink.Disconnected("no link")
+                link.joint_command(hip, knee, self.config.request_timeout_s)
+            except mlink.LinkError as exc:
+                log.warning("trajectory stopped: %s", exc)
+                with self._traj_lock:
+                    if self._traj_gen == gen:
+                        self._traj = None
+                continue
+            if elapsed >= traj.duration_s:
+                with self._traj_lock:
+                    if self._traj_gen == gen:
+                        self._traj = None
+                continue
+            self._traj_wake.wait(period)
+            self._traj_wake.clear()
+
+    # ------------------------------------------------------------------ diagnostics
+    def link_sample(self) -> diag.LinkSample:
+        link = self.link
+        latest = self.latest
+        age = None
+        if latest is not None and link is not None and link.connected:
+            age = max(0.0, time.monotonic() - latest.t_host)
+        return diag.LinkSample(
+            connected=link is not None and link.connected,
+            telemetry_age_s=age,
+            host_bad_crc=0 if link is None else link.stats.crc_errors,
+            board_bad_crc=0 if latest is None else latest.fields["bad_crc"],
+            reconnects=0 if link is None else max(0, link.stats.connects - 1),
+            error=self.last_error,
+        )
+
+    def board_description(self) -> dict[str, str]:
+        link = self.link
+        out = {"port": self.config.port}
+        if self.virtual is not None:
+            out["pty"] = self.virtual.port
+        if link is not None and link.caps is not None:
+            caps = link.caps
+            out["board"] = caps.board
+            out["firmware"] = ".".join(map(str, caps.fw_version))
+        if link is not None:
+            s = link.stats
+            out["frames_received"] = str(s.frames_received)
+            out["frames_lost"] = str(s.frames_lost)
+        return out
+
+
+def board_probe_names(board_file: str) -> dict[int, str]:
+    """{ADC channel: neuron name} from a board file's probes; {} when there is none."""
+    if not board_file:
+        board_file = str(DEFAULT_BOARD)
+    if not Path(board_file).is_file():
+        return {}
+    from mnsu.board import load_board
+
+    board = load_board(board_file)
+    return {p.adc: p.neuron for p in board.probes}
+
+
+def board_joint_names(board_file: str) -> tuple[str, str] | None:
+    if not board_file:
+        board_file = str(DEFAULT_BOARD)
+    if not Path(board_file).is_file():
+        return None
+    from mnsu.board import load_board
+
+    board = load_board(board_file)
+    if board.leg is None or len(board.leg.joints) != 2:
+        return None
+    return (board.leg.joints[0].name, board.leg.joints[1].name)

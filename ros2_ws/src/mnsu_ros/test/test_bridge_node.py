@@ -1,0 +1,348 @@
+"""mnsu_bridge with real rclpy against the virtual board (in-process, paced in real time).
+
+One bridge node (port=virtual) and one tester node share an executor in this process; every
+exchange goes through DDS on loopback. Waits are bounded; nothing sleeps a fixed time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import rclpy
+from builtin_interfaces.msg import Duration
+from harness import Collector, result, wait_for
+from mnsu_ros.bridge_node import BridgeNode
+from rclpy.executors import MultiThreadedExecutor
+from rclpy.node import Node
+from rclpy.parameter import Parameter, parameter_value_to_python
+from rclpy.parameter_client import AsyncParameterClient
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import JointState
+from std_msgs.msg import Bool, Float32MultiArray, Float64, String
+from std_srvs.srv import Trigger
+from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
+
+JOINTS = ["leg_hip", "leg_knee"]
+RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+
+
+@dataclass
+class Rig:
+    bridge: BridgeNode
+    tester: Node
+    params: AsyncParameterClient
+    joint_states: Collector
+    contact: Collector
+    neurons: Collector
+    events: Collector
+    traj_pub: Any
+    drive_pub: Any
+    estop: Any
+    reset: Any
+
+    @property
+    def vb(self) -> Any:
+        virtual = self.bridge.session.virtual
+        assert virtual is not None
+        return virtual.board  # mnsu.virtual_board.VirtualBoard
+
+    def set(self, **values: object) -> Any:
+        """Set bridge parameters through the ROS parameter service; the results."""
+        fut = self.params.set_parameters([Parameter(k, value=v) for k, v in values.items()])
+        return result(fut, 10.0, f"set_parameters {values}").results
+
+    def get(self, name: str) -> Any:
+        fut = self.params.get_parameters([name])
+        values = result(fut, 10.0, f"get_parameters {name}").values
+        return parameter_value_to_python(values[0]) if values else None  # None: not set yet
+
+    def board_value(self, name: str) -> float:
+        link = self.bridge.session.link
+        assert link is not None
+        return link.get_param(name)
+
+    def telemetry(self) -> Any:
+        latest = self.bridge.session.latest
+        assert latest is not None
+        return latest
+
+    def call(self, client: Any) -> Any:
+        return result(client.call_async(Trigger.Request()), 10.0, "Trigger service")
+
+    def mode(self, mode: str) -> None:
+        assert self.set(mode=mode)[0].successful
+        wait_for(lambda: self.telemetry().mode == mode, 5.0, f"board mode {mode}")
+
+
+@pytest.fixture(scope="module")
+def rig() -> Iterator[Rig]:
+    rclpy.init()
+    bridge = BridgeNode(
+        parameter_overrides=[
+            Parameter("port", value="virtual"),
+            Parameter("joint_names", value=JOINTS),
+            Parameter("telemetry_rate_hz", value=200),
+            Parameter("estop_pose", value="neutral"),
+        ]
+    )
+    tester = Node("bridge_tester")
+    col = {k: Collector() for k in ("js", "contact", "neurons", "events")}
+    tester.create_subscription(JointState, "joint_states", col["js"], qos_profile_sensor_data)
+    tester.create_subscription(Bool, "foot_contact", col["contact"], qos_profile_sensor_data)
+    tester.create_subscription(
+        Float32MultiArray, "cpg/neurons", col["neurons"], qos_profile_sensor_data
+    )
+    tester.create_subscription(String, "cpg/events", col["events"], QoSProfile(depth=1000))
+    rig = Rig(
+        bridge=bridge,
+        tester=tester,
+        params=AsyncParameterClient(tester, "mnsu_bridge"),
+        joint_states=col["js"],
+        contact=col["contact"],
+        neurons=col["neurons"],
+        events=col["events"],
+        traj_pub=tester.create_publisher(JointTrajectory, "joint_commands", RELIABLE),
+        drive_pub=tester.create_publisher(Float64, "cpg/drive", RELIABLE),
+        estop=tester.create_client(Trigger, "estop"),
+        reset=tester.create_client(Trigger, "reset_estop"),
+    )
+    executor = MultiThreadedExecutor(num_threads=4)
+    executor.add_node(bridge)
+    executor.add_node(tester)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
+    try:
+        assert bridge.session.wait_ready(15.0), f"board not ready: {bridge.session.last_error}"
+        assert rig.params.wait_for_services(10.0), "parameter services of mnsu_bridge"
+        assert rig.estop.wait_for_service(10.0) and rig.reset.wait_for_service(10.0)
+        wait_for(lambda: rig.traj_pub.get_subscription_count() > 0, 10.0, "joint_commands match")
+        wait_for(lambda: rig.drive_pub.get_subscription_count() > 0, 10.0, "cpg/drive match")
+        wait_for(lambda: rig.joint_states.last() is not None, 10.0, "first joint_states")
+        yield rig
+    finally:
+        executor.shutdown()
+        bridge.shutdown()
+        bridge.destroy_node()
+        tester.destroy_node()
+        rclpy.try_shutdown()
+        spinner.join(timeout=5.0)
+
+
+def trajectory(names: list[str], *points: tuple[list[float], float]) -> JointTrajectory:
+    msg = JointTrajectory()
+    msg.joint_names = names
+    for positions, t in points:
+        sec = int(t)
+        msg.points.append(
+            JointTrajectoryPoint(
+                positions=positions, time_from_start=Duration(sec=sec, nanosec=int((t - sec) * 1e9))
+            )
+        )
+    return msg
+
+
+# ---------------------------------------------------------------------------- parameters
+def test_board_parameters_mirror_the_board(rig: Rig) -> None:
+    wait_for(lambda: rig.get("hip_amp_deg") is not None, 5.0, "hip_amp_deg mirrored")
+    assert rig.get("hip_amp_deg") == pytest.approx(rig.board_value("hip_amp_deg"))
+    assert rig.get("telemetry_rate_hz") == 200 == int(rig.board_value("telemetry_hz"))
+    assert rig.get("estop_pose") == "neutral"  # the startup override reached the board
+    assert rig.board_value("estop_pose") == 1.0
+
+
+def test_parameter_set_reaches_the_board(rig: Rig) -> None:
+    res = rig.set(hip_amp_deg=22.5, watchdog_timeout=0.4)
+    assert all(r.successful for r in res), [r.reason for r in res]
+    assert rig.board_value("hip_amp_deg") == pytest.approx(22.5)
+    assert rig.board_value("watchdog_s") == pytest.approx(0.4)
+    assert rig.get("watchdog_timeout") == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        ({"hip_amp_deg": 95.0}, "hip_amp_deg"),  # rclpy's range check (from the table)
+        ({"hip_min_deg": 50.0}, "hip_min_deg = 50.0 deg must be < hip_max_deg (35.0 deg)"),
+        ({"mode": "walk"}, "mode must be one of idle, cpg, host, hold; got 'walk'"),
+        ({"safe_pose": "crouch"}, "safe_pose must be one of hold, neutral, limp"),
+        ({"telemetry_rate_hz": 1000}, "telemetry_rate_hz"),
+        ({"port": "/dev/null"}, "read-only"),
+    ],
+)
+def test_invalid_parameters_are_refused_and_the_board_is_unaffected(
+    rig: Rig, values: dict[str, object], reason: str
+) -> None:
+    before = {n: rig.board_value(n) for n in ("hip_amp_deg", "hip_min_deg", "mode", "safe_pose")}
+    nacks = rig.telemetry().fields["nacks"]
+    res = rig.set(**values)
+    assert not res[0].successful
+    assert reason in res[0].reason
+    after = {n: rig.board_value(n) for n in before}
+    assert after == before
+    assert rig.telemetry().fields["nacks"] == nacks  # nothing refused reached the board
+
+
+# ---------------------------------------------------------------------------- telemetry
+def test_joint_states_arrive_at_the_telemetry_rate_with_names_and_monotonic_stamps(
+    rig: Rig,
+) -> None:
+    t0 = time.monotonic()
+    wait_for(lambda: time.monotonic() - t0 > 2.0 and rig.joint_states.since(t0), 5.0, "2 s")
+    msgs = rig.joint_states.since(t0)
+    stamps = [m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 for m in msgs]
+    assert all(b > a for a, b in zip(stamps, stamps[1:], strict=False)), "stamps not monotonic"
+    rate = (len(stamps) - 1) / (stamps[-1] - stamps[0])
+    assert rate == pytest.approx(200.0, rel=0.03), (len(stamps), stamps[-1] - stamps[0])
+    assert all(list(m.name) == JOINTS for m in msgs)
+    assert all(len(m.position) == 2 for m in msgs)
+    # stamps come from board time: never after the arrival, and close to it
+    now = rig.bridge.get_clock().now().nanoseconds * 1e-9
+    assert 0.0 <= now - stamps[-1] < 0.5, now - stamps[-1]
+    dims = [d.label for d in rig.neurons.last().layout.dim]
+    assert dims == ["F", "E"]
+
+
+def test_foot_contact_toggles_once_per_step(rig: Rig) -> None:
+    rig.mode("cpg")
+    t0 = time.monotonic()
+    wait_for(lambda: time.monotonic() - t0 > 6.0, 9.0, "6 s of walking")
+    events = [json.loads(m.data) for m in rig.events.since(t0)]
+    steps = [e for e in events if e["event"] == "burst_on" and e["neuron"] == "F"]
+    contact = [m.data for m in rig.contact.since(t0)]
+    touchdowns = sum(1 for a, b in zip(contact, contact[1:], strict=False) if b and not a)
+    liftoffs = sum(1 for a, b in zip(contact, contact[1:], strict=False) if a and not b)
+    assert len(steps) >= 4, f"only {len(steps)} flexor bursts in 6 s"
+    assert abs(touchdowns - len(steps)) <= 1, (touchdowns, len(steps))
+    assert abs(liftoffs - len(steps)) <= 1, (liftoffs, len(steps))
+
+
+def _step_period(rig: Rig, seconds: float) -> tuple[float, float]:
+    """Median interval between flexor burst onsets (one per step; board times from cpg/events)
+    over `seconds`, and the board's own rhythm estimate (1 / telemetry frequency) at the end."""
+    t0 = time.monotonic()
+    wait_for(lambda: time.monotonic() - t0 > seconds, seconds + 3.0, f"{seconds} s of walking")
+    onsets = [
+        e["board_time_us"] * 1e-6
+        for e in (json.loads(m.data) for m in rig.events.since(t0))
+        if e["event"] == "burst_on" and e["neuron"] == "F"
+    ]
+    assert len(onsets) >= 4, f"{len(onsets)} flexor bursts in {seconds} s"
+    period = statistics.median(b - a for a, b in zip(onsets, onsets[1:], strict=False))
+    return period, 1.0 / rig.telemetry().freq_hz
+
+
+def test_raising_drive_lengthens_the_step_period_as_the_hco_curve_says(rig: Rig) -> None:
+    """On leg.yaml a higher descending drive gives a longer HCO period (lower step rate)."""
+    rig.mode("cpg")
+    periods = {}
+    for level, window in ((0.2, 3.0), (0.8, 5.0)):
+        rig.drive_pub.publish(Float64(data=level))
+        wait_for(
+            lambda lv=level: rig.board_value("drive_level") == pytest.approx(lv),  # type: ignore[misc]
+            5.0,
+            f"drive {level}",
+        )
+        t = time.monotonic()
+        wait_for(lambda t=t: time.monotonic() - t > 2.0, 3.0, "settling")  # type: ignore[misc]
+        periods[level] = _step_period(rig, window)
+    (low, low_board), (high, high_board) = periods[0.2], periods[0.8]
+    assert high > 1.5 * low, periods  # measured: ~0.44 s at 0.2, ~0.92 s at 0.8
+    assert low_board == pytest.approx(low, rel=0.15) and high_board == pytest.approx(high, rel=0.15)
+    assert rig.get("drive_level") == pytest.approx(0.8)
+    # out of 0..1 or NaN: refused by the node, the board keeps 0.8
+    nacks = rig.telemetry().fields["nacks"]
+    refused = rig.bridge.session.refused_commands
+    for bad in (1.5, -0.1, math.nan):
+        rig.drive_pub.publish(Float64(data=bad))
+    wait_for(lambda: rig.bridge.session.refused_commands == refused + 3, 5.0, "3 refusals")
+    assert rig.board_value("drive_level") == pytest.approx(0.8)
+    assert rig.telemetry().fields["nacks"] == nacks
+    rig.drive_pub.publish(Float64(data=0.6))
+    wait_for(lambda: rig.board_value("drive_level") == pytest.approx(0.6), 5.0, "drive 0.6")
+
+
+# ---------------------------------------------------------------------------- commands
+def test_bad_joint_commands_never_reach_the_board(rig: Rig) -> None:
+    rig.mode("host")
+    s = rig.bridge.session
+    wait_for(lambda: not s.trajectory_active, 5.0, "no trajectory running")
+    nacks = rig.telemetry().fields["nacks"]
+    refused = s.refused_commands
+    pose = (rig.telemetry().hip_deg, rig.telemetry().knee_deg)
+    bad = [
+        trajectory(["ankle"], ([0.1], 0.5)),
+        trajectory([JOINTS[0]], ([math.nan], 0.5)),
+        trajectory([JOINTS[1]], ([math.radians(85.0)], 0.5)),  # knee limit 70 deg
+        trajectory([JOINTS[0]], ([math.radians(-40.0)], 0.5)),  # hip limit -35 deg
+        trajectory(JOINTS, ([0.1], 0.5)),
+    ]
+    for msg in bad:
+        rig.traj_pub.publish(msg)
+    wait_for(lambda: s.refused_commands == refused + len(bad), 5.0, "all refused")
+    assert not s.trajectory_active
+    assert rig.telemetry().fields["nacks"] == nacks
+    assert (rig.telemetry().hip_deg, rig.telemetry().knee_deg) == pose
+    # outside HOST mode even a good trajectory is refused before the board
+    rig.mode("hold")
+    rig.traj_pub.publish(trajectory(JOINTS, ([0.1, 0.5], 0.5)))
+    wait_for(lambda: s.refused_commands == refused + len(bad) + 1, 5.0, "refused in hold")
+    assert rig.telemetry().fields["nacks"] == nacks
+
+
+def test_joint_trajectory_moves_the_leg_within_one_degree(rig: Rig) -> None:
+    rig.mode("host")
+    target = (20.0, 45.0)
+    rig.traj_pub.publish(
+        trajectory(
+            JOINTS,
+            ([math.radians(0.0), math.radians(30.0)], 0.5),
+            ([math.radians(target[0]), math.radians(target[1])], 1.2),
+        )
+    )
+
+    def there() -> bool:
+        st = rig.vb.state
+        return abs(st.hip_deg - target[0]) < 1.0 and abs(st.knee_deg - target[1]) < 1.0
+
+    wait_for(there, 6.0, f"emulated leg at {target} deg")
+    js = rig.joint_states.last()
+    assert math.degrees(js.position[0]) == pytest.approx(target[0], abs=1.0)
+    assert math.degrees(js.position[1]) == pytest.approx(target[1], abs=1.0)
+
+
+def test_estop_latches_the_safe_pose_and_reset_clears_it(rig: Rig) -> None:
+    rig.mode("host")
+    rig.traj_pub.publish(trajectory(JOINTS, ([math.radians(25.0), math.radians(50.0)], 0.3)))
+    wait_for(lambda: abs(rig.vb.state.hip_deg - 25.0) < 1.0, 6.0, "leg at hip 25 deg")
+    resp = rig.call(rig.estop)
+    assert resp.success, resp.message
+    wait_for(lambda: rig.telemetry().estop and rig.telemetry().mode == "estop", 3.0, "latched")
+    neutral = (rig.board_value("hip_neutral_deg"), rig.board_value("knee_neutral_deg"))
+
+    def at_neutral() -> bool:
+        st = rig.vb.state
+        return abs(st.hip_deg - neutral[0]) < 1.0 and abs(st.knee_deg - neutral[1]) < 1.0
+
+    wait_for(at_neutral, 6.0, f"leg at the neutral pose {neutral}")
+    # latched: modes, trajectories and time do not clear it
+    res = rig.set(mode="cpg")
+    assert not res[0].successful and "e-stop latched" in res[0].reason
+    refused = rig.bridge.session.refused_commands
+    rig.traj_pub.publish(trajectory(JOINTS, ([0.2, 0.2], 0.3)))
+    wait_for(lambda: rig.bridge.session.refused_commands == refused + 1, 5.0, "refused")
+    t = time.monotonic()
+    wait_for(lambda: time.monotonic() - t > 1.0, 2.0, "1 s")
+    assert rig.telemetry().estop and at_neutral()
+    resp = rig.call(rig.reset)
+    assert resp.success, resp.message
+    wait_for(lambda: not rig.telemetry().estop, 3.0, "e-stop cleared")
+    assert rig.telemetry().mode == "idle"
+    rig.mode("cpg")  # leaving the latch for good
