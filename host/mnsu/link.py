@@ -211,7 +211,7 @@ class LinkStats:
     bad_frames: int = 0  # malformed COBS, too short, oversized, wrong version
     decode_errors: int = 0  # good frames whose payload did not unpack
     resyncs: int = 0  # frames recovered from behind garbage in the same block
-    skipped_bytes: int = 0  # bytes before the first delimiter after each (re)open
+    skipped_bytes: int = 0  # a cut frame's tail before the first delimiter after a (re)open
     bytes_received: int = 0
     frames_sent: int = 0
     heartbeats_sent: int = 0
@@ -366,14 +366,6 @@ class Decoder:
         """Consume bytes; return good frames (type, seq, t_us, payload)."""
         st = self.stats
         st.bytes_received += len(data)
-        if self._skip_to_delimiter:
-            k = data.find(0)
-            if k < 0:
-                st.skipped_bytes += len(data)
-                return []
-            st.skipped_bytes += k
-            data = data[k + 1 :]
-            self._skip_to_delimiter = False
         frames: list[tuple[int, int, int, bytes]] = []
         buf = self._buf
         start = 0
@@ -397,7 +389,11 @@ class Decoder:
                 self._overflow = False
                 continue
             if block:
-                self._block(block, frames)
+                if self._skip_to_delimiter and _check_block(block) in ("cobs", "crc", "short"):
+                    st.skipped_bytes += len(block)  # the tail of a frame cut by the (re)open
+                else:
+                    self._block(block, frames)
+                self._skip_to_delimiter = False
 
     def _block(self, block: bytes, frames: list[tuple[int, int, int, bytes]]) -> None:
         st = self.stats
@@ -512,9 +508,10 @@ def replay(path: str | Path) -> Iterator[Telemetry | Event | LogLine | Connectio
     for direction, t, data in records:
         if direction == "c":
             info = json.loads(data)
-            if info["state"] == "connected":
-                dec.reopened()
-            else:
+            if info["state"] == "opened":
+                dec.reopened()  # as the live link did: skip a cut frame at the start
+                continue
+            if info["state"] == "disconnected":
                 dec.mark_offline_gap()
             yield Connection(info["state"], info.get("detail", ""), t0 + t)
         elif direction == "r":
@@ -644,8 +641,11 @@ class Link:
         self._thread = threading.Thread(target=self._run, name=f"mnsu-link {self.port}")
         self._thread.daemon = True
         self._thread.start()
-        caps = self.wait_connected(self.hello_timeout_s if timeout_s is None else timeout_s)
-        return caps
+        try:
+            return self.wait_connected(self.hello_timeout_s if timeout_s is None else timeout_s)
+        except LinkError:
+            self.close()  # no reader may linger on the port (it would steal another's bytes)
+            raise
 
     def wait_connected(self, timeout_s: float) -> Caps:
         """Block until the handshake is complete (after connect or a reconnect)."""
@@ -847,6 +847,8 @@ class Link:
         with self._wlock:
             self._ser = ser
         self._dec.reopened()
+        if self.recorder is not None:
+            self.recorder.write(b"c", json.dumps({"state": "opened", "detail": ""}).encode())
         self._send_hello()
 
     def _send_hello(self) -> None:
@@ -926,7 +928,16 @@ class Link:
 
     def _receive(self, data: bytes, now: float) -> None:
         self.stats.last_rx_host_t = now
-        for frame in self._dec.feed(data, now):
+        frames = self._dec.feed(data, now)
+        foreign = self._dec.foreign_version
+        if foreign is not None and not self._connected.is_set() and self._fatal is None:
+            self._fatal = ProtocolVersionError(
+                f"{self.port}: board speaks protocol version {foreign}, this host speaks "
+                f"{codec.PROTOCOL_VERSION}; update the firmware (mnsu deploy) or the host"
+            )
+            self._closing.set()
+            return
+        for frame in frames:
             msg_type = frame[0]
             msgs = self._dec.messages(frame, now)
             self._board_now = self._dec.last_board_time
