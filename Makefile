@@ -42,7 +42,7 @@ ros-test: $(ROS_STAMP)
 
 demo: $(STAMP)
 	mkdir -p $(OUT)
-	$(BIN)/mnsu simulate examples/leg.yaml --duration $(DEMO_DURATION) --plot $(OUT)/leg.png
+	$(BIN)/mnsu demo --duration $(DEMO_DURATION) --plot $(OUT)/demo.png
 
 test: lint typecheck typecheck-firmware firmware-check unit ros-test
 

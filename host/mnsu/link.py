@@ -591,7 +591,7 @@ class Link:
         heartbeat_s: float = 0.05,
         reconnect: bool = True,
         backoff_s: float = 0.02,
-        backoff_max_s: float = 0.5,
+        backoff_max_s: float = 0.1,
         hello_timeout_s: float = 2.0,
         record: str | Path | None = None,
         check_params_crc: bool = True,

@@ -1,0 +1,121 @@
+"""Acceptance on the virtual board: the real firmware under MicroPython, the emulator, the leg.
+
+All figures are in board (virtual) time; the board runs as fast as it can.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from mnsu.analysis import neuron_stats
+from mnsu.board import load_board
+from mnsu.cli import main
+from mnsu.emulator import Emulator
+from mnsu.link import Link, Telemetry
+from mnsu.virtual_board import VirtualBoard
+
+ROOT = Path(__file__).resolve().parents[2]
+LEG = ROOT / "examples" / "leg.yaml"
+
+
+def demo_json(*args: str) -> dict[str, object]:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["demo", "--json", *args])
+    assert code == 0
+    result: dict[str, object] = json.loads(out.getvalue())
+    return result
+
+
+def simulated_burst_frequency() -> float:
+    """What `mnsu simulate examples/leg.yaml --duration 20` finds for the flexor."""
+    emu = Emulator(load_board(LEG), seed=0)
+    emu.advance(20.0)
+    stats = neuron_stats(emu.spikes[0], emu.spike_ends[0], 20.0)
+    assert stats.burst_period_s is not None
+    return 1.0 / stats.burst_period_s
+
+
+def test_demo_20s_steps_at_the_cpg_frequency(tmp_path: Path) -> None:
+    png = tmp_path / "demo.png"
+    r = demo_json("--duration", "20", "--plot", str(png))
+    f_cpg = simulated_burst_frequency()
+    step = r["step_frequency_hz"]
+    assert isinstance(step, float)
+    print(f"step {step:.4f} Hz, simulate {f_cpg:.4f} Hz, duty {r['duty_factor']}")
+    assert abs(step - f_cpg) / f_cpg < 0.05
+    duty = r["duty_factor"]
+    assert isinstance(duty, float) and 0.55 <= duty <= 0.75
+    assert r["frames_lost"] == 0
+    assert r["crc_errors"] == 0
+    assert isinstance(r["frames_received"], int) and r["frames_received"] > 20 * 200
+    assert r["plot"] == str(png) and png.stat().st_size > 20_000
+    assert isinstance(r["realtime_factor"], float) and r["realtime_factor"] > 0
+
+
+def test_touchdown_feedback_locks_contact_phase(tmp_path: Path) -> None:
+    spreads = {}
+    for mode in ("off", "on"):
+        r = demo_json(
+            "--duration", "20", "--terrain", "0.01", "--touchdown", mode,
+            "--plot", str(tmp_path / f"{mode}.png"),
+        )  # fmt: skip
+        spreads[mode] = r["touchdown_phase_spread_cycles"]
+        assert r["frames_lost"] == 0
+    print(f"touch-down phase spread: feedback off {spreads['off']:.4f}, on {spreads['on']:.4f}")
+    assert isinstance(spreads["on"], float) and isinstance(spreads["off"], float)
+    assert spreads["on"] < spreads["off"]
+
+
+def test_reconnect_mid_run_recovers_within_1s_of_board_time() -> None:
+    # paced at real time: the recovery is measured in board time, which then runs at 1x
+    vb = VirtualBoard(LEG, realtime=True)
+    vb.start()
+    try:
+        with Link(vb.path) as link:
+            sub = link.subscribe(("telemetry",))
+            link.set_mode("cpg")
+            deadline = time.monotonic() + 20.0
+            while (vb.t < 2.0) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            vb.unplug()
+            t_wait = time.monotonic()
+            while link.connected and time.monotonic() - t_wait < 5.0:
+                time.sleep(0.005)
+            before = [m for m in sub.drain() if isinstance(m, Telemetry)]
+            received_before = link.stats.frames_received
+            time.sleep(0.2)
+            vb.replug()
+            t_plug = vb.t
+            while link.stats.connects < 2 and time.monotonic() - t_wait < 10.0:
+                time.sleep(0.005)
+            assert link.stats.connects == 2
+            while link.stats.frames_received < received_before + 20:
+                time.sleep(0.01)
+                assert time.monotonic() - t_wait < 15.0
+            after = [m for m in sub.drain() if isinstance(m, Telemetry)]
+            recovery = after[0].board_time_s - t_plug
+            print(f"first telemetry {recovery * 1000:.0f} ms of board time after the replug")
+            assert recovery < 1.0
+            seqs = [m.seq for m in before]
+            assert all((b - a) & 0xFFFF >= 1 for a, b in zip(seqs, seqs[1:], strict=False))
+            assert link.stats.frames_lost == 0  # nothing received before the cut was lost
+            assert link.stats.frames_missed_offline > 0  # the board ran on while unplugged
+            assert after[-1].mode in ("cpg", "safe")
+    finally:
+        vb.stop()
+
+
+def test_virtual_board_needs_a_leg(tmp_path: Path) -> None:
+    text = LEG.read_text()
+    no_leg = text[: text.index("leg:\n  flexor")]
+    board = tmp_path / "noleg.yaml"
+    board.write_text(no_leg)
+    with pytest.raises(RuntimeError, match="needs a `leg` section"):
+        VirtualBoard(board)
