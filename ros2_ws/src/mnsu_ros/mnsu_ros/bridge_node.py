@@ -15,6 +15,7 @@ Run: `mnsu-ros-bridge --ros-args -p port:=virtual` (venv) or `ros2 run mnsu_ros 
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -96,6 +97,7 @@ class BridgeNode(Node):
             )
             if got.type_ != Parameter.Type.NOT_SET:
                 startup[p.ros_name] = got.value
+        _forward_logging(self)
         self._mirroring = False
         self._values_seen = -1
         self.session = BoardSession(
@@ -267,6 +269,33 @@ class BridgeNode(Node):
     def shutdown(self) -> None:
         """Command the safe pose and close the board (also called after rclpy shut down)."""
         self.session.close(safe_pose=True)
+
+
+class _RosLogHandler(logging.Handler):
+    """The session's Python log records on the node's ROS logger (/rosout, console)."""
+
+    def __init__(self, node: Node) -> None:
+        super().__init__(logging.INFO)
+        self.logger = node.get_logger()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = self.format(record)
+        if record.levelno >= logging.ERROR:
+            self.logger.error(text)
+        elif record.levelno >= logging.WARNING:
+            self.logger.warning(text)
+        else:
+            self.logger.info(text)
+
+
+def _forward_logging(node: Node) -> None:
+    logger = logging.getLogger("mnsu_ros")
+    for h in list(logger.handlers):
+        if isinstance(h, _RosLogHandler):
+            logger.removeHandler(h)
+    logger.addHandler(_RosLogHandler(node))
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def _trigger(resp: Trigger.Response, fn: Any, ok: str) -> Trigger.Response:

@@ -83,7 +83,7 @@ class SessionConfig:
     command_rate_hz: float = 50.0  # joint commands per second while a trajectory runs
     connect_timeout_s: float = 2.0  # per attempt
     retry_period_s: float = 0.5  # between attempts before the first connection
-    request_timeout_s: float = 1.0
+    request_timeout_s: float = 3.0  # a real board answers in ms; a loaded virtual one later
     clock_window_s: float = 10.0
 
 
@@ -179,7 +179,7 @@ class BoardSession:
         self.cancel_trajectory()
         if safe_pose:
             try:
-                self.command_safe_pose()
+                log.info("safe pose commanded: %s", self.command_safe_pose())
             except CommandError as exc:
                 log.warning("safe pose on shutdown not commanded: %s", exc)
         for thread in (self._supervisor, self._traj_thread):
@@ -342,7 +342,7 @@ class BoardSession:
         except mlink.LinkError as exc:
             raise CommandError(f"{what} failed: {exc}") from exc
 
-    def command_safe_pose(self) -> None:
+    def command_safe_pose(self) -> str:
         """Put the leg in the board's `safe_pose` now: hold, neutral (HOST mode, neutral
         angles) or limp (IDLE). Nothing while the e-stop is latched (its own pose applies).
         After the link closes the board's watchdog keeps the same pose."""
@@ -351,7 +351,7 @@ class BoardSession:
             raise CommandError("the board is not connected")
         latest = self.latest
         if latest is not None and latest.estop:
-            return
+            return "estop"
         pose = int(self.value("safe_pose"))
         t = self.config.request_timeout_s
         try:
@@ -364,6 +364,7 @@ class BoardSession:
                 link.set_mode("idle", t)
         except mlink.LinkError as exc:
             raise CommandError(f"safe pose: {exc}") from exc
+        return BY_TABLE_NAME["safe_pose"].from_board(pose)  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ joint commands
     def joint_limits_deg(self) -> dict[str, tuple[float, float]]:
@@ -435,6 +436,8 @@ class BoardSession:
                 if link is None:
                     raise mlink.Disconnected("no link")
                 link.joint_command(hip, knee, self.config.request_timeout_s)
+            except mlink.LinkTimeout as exc:
+                log.warning("joint command unanswered, sending the next one: %s", exc)
             except mlink.LinkError as exc:
                 log.warning("trajectory stopped: %s", exc)
                 with self._traj_lock:

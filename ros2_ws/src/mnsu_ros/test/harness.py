@@ -55,9 +55,18 @@ class Collector:
         self.lock = threading.Lock()
         self.items: list[tuple[float, Any]] = []
 
+        self.arrivals_ns: list[int] = []  # wall-clock (ROS time) arrival of each message
+
     def __call__(self, msg: Any) -> None:
         with self.lock:
             self.items.append((time.monotonic(), msg))
+            self.arrivals_ns.append(time.time_ns())
+
+    def since_with_arrival(self, t: float) -> list[tuple[int, Any]]:
+        with self.lock:
+            return [
+                (ns, m) for (at, m), ns in zip(self.items, self.arrivals_ns, strict=True) if at >= t
+            ]
 
     def since(self, t: float) -> list[Any]:
         with self.lock:
@@ -70,3 +79,4 @@ class Collector:
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
+            self.arrivals_ns.clear()

@@ -24,7 +24,7 @@ from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter, parameter_value_to_python
 from rclpy.parameter_client import AsyncParameterClient
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Bool, Float32MultiArray, Float64, String
 from std_srvs.srv import Trigger
@@ -32,6 +32,9 @@ from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 JOINTS = ["leg_hip", "leg_knee"]
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+# The virtual board shares this process (and its GIL) with both nodes: a deep queue keeps the
+# tester from dropping samples it reads late; it matches the bridge's sensor-data publisher.
+DEEP_BEST_EFFORT = QoSProfile(depth=2000, reliability=ReliabilityPolicy.BEST_EFFORT)
 
 
 @dataclass
@@ -95,11 +98,9 @@ def rig() -> Iterator[Rig]:
     )
     tester = Node("bridge_tester")
     col = {k: Collector() for k in ("js", "contact", "neurons", "events")}
-    tester.create_subscription(JointState, "joint_states", col["js"], qos_profile_sensor_data)
-    tester.create_subscription(Bool, "foot_contact", col["contact"], qos_profile_sensor_data)
-    tester.create_subscription(
-        Float32MultiArray, "cpg/neurons", col["neurons"], qos_profile_sensor_data
-    )
+    tester.create_subscription(JointState, "joint_states", col["js"], DEEP_BEST_EFFORT)
+    tester.create_subscription(Bool, "foot_contact", col["contact"], DEEP_BEST_EFFORT)
+    tester.create_subscription(Float32MultiArray, "cpg/neurons", col["neurons"], DEEP_BEST_EFFORT)
     tester.create_subscription(String, "cpg/events", col["events"], QoSProfile(depth=1000))
     rig = Rig(
         bridge=bridge,
@@ -196,16 +197,19 @@ def test_joint_states_arrive_at_the_telemetry_rate_with_names_and_monotonic_stam
 ) -> None:
     t0 = time.monotonic()
     wait_for(lambda: time.monotonic() - t0 > 2.0 and rig.joint_states.since(t0), 5.0, "2 s")
-    msgs = rig.joint_states.since(t0)
+    got = rig.joint_states.since_with_arrival(t0)
+    msgs = [m for _, m in got]
     stamps = [m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 for m in msgs]
-    assert all(b > a for a, b in zip(stamps, stamps[1:], strict=False)), "stamps not monotonic"
+    back = [(i, b - a) for i, (a, b) in enumerate(zip(stamps, stamps[1:], strict=False)) if b <= a]
+    assert not back, f"stamps not increasing at {back[:5]} of {len(stamps)}"
     rate = (len(stamps) - 1) / (stamps[-1] - stamps[0])
     assert rate == pytest.approx(200.0, rel=0.03), (len(stamps), stamps[-1] - stamps[0])
     assert all(list(m.name) == JOINTS for m in msgs)
     assert all(len(m.position) == 2 for m in msgs)
-    # stamps come from board time: never after the arrival, and close to it
-    now = rig.bridge.get_clock().now().nanoseconds * 1e-9
-    assert 0.0 <= now - stamps[-1] < 0.5, now - stamps[-1]
+    # stamps are board time mapped to ROS time: never after the arrival, and close to it
+    ages = [ns * 1e-9 - s for (ns, _), s in zip(got, stamps, strict=True)]
+    assert min(ages) >= 0.0, min(ages)
+    assert statistics.median(ages) < 0.05, statistics.median(ages)
     dims = [d.label for d in rig.neurons.last().layout.dim]
     assert dims == ["F", "E"]
 
