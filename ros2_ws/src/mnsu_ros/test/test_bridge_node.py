@@ -228,9 +228,9 @@ def test_foot_contact_toggles_once_per_step(rig: Rig) -> None:
     assert abs(liftoffs - len(steps)) <= 1, (liftoffs, len(steps))
 
 
-def _step_period(rig: Rig, seconds: float) -> tuple[float, float]:
+def _step_period(rig: Rig, seconds: float) -> float:
     """Median interval between flexor burst onsets (one per step; board times from cpg/events)
-    over `seconds`, and the board's own rhythm estimate (1 / telemetry frequency) at the end."""
+    over `seconds`."""
     t0 = time.monotonic()
     wait_for(lambda: time.monotonic() - t0 > seconds, seconds + 3.0, f"{seconds} s of walking")
     onsets = [
@@ -239,8 +239,7 @@ def _step_period(rig: Rig, seconds: float) -> tuple[float, float]:
         if e["event"] == "burst_on" and e["neuron"] == "F"
     ]
     assert len(onsets) >= 4, f"{len(onsets)} flexor bursts in {seconds} s"
-    period = statistics.median(b - a for a, b in zip(onsets, onsets[1:], strict=False))
-    return period, 1.0 / rig.telemetry().freq_hz
+    return statistics.median(b - a for a, b in zip(onsets, onsets[1:], strict=False))
 
 
 def test_raising_drive_lengthens_the_step_period_as_the_hco_curve_says(rig: Rig) -> None:
@@ -257,9 +256,10 @@ def test_raising_drive_lengthens_the_step_period_as_the_hco_curve_says(rig: Rig)
         t = time.monotonic()
         wait_for(lambda t=t: time.monotonic() - t > 2.0, 3.0, "settling")  # type: ignore[misc]
         periods[level] = _step_period(rig, window)
-    (low, low_board), (high, high_board) = periods[0.2], periods[0.8]
-    assert high > 1.5 * low, periods  # measured: ~0.44 s at 0.2, ~0.92 s at 0.8
-    assert low_board == pytest.approx(low, rel=0.15) and high_board == pytest.approx(high, rel=0.15)
+    low, high = periods[0.2], periods[0.8]
+    # virtual leg board (HCO + touch-down feedback), measured: ~0.45 s at 0.2, ~0.95 s at 0.8
+    assert high > 1.5 * low, periods
+    assert 0.35 < low < 0.6 and 0.75 < high < 1.5, periods
     assert rig.get("drive_level") == pytest.approx(0.8)
     # out of 0..1 or NaN: refused by the node, the board keeps 0.8
     nacks = rig.telemetry().fields["nacks"]

@@ -1,0 +1,138 @@
+"""Bench: mnsu_bridge telemetry at 500 Hz to a separate ROS subscriber process.
+
+    .venv/bin/python bench/ros_telemetry.py [--duration 60] [--rate 500] [--executor events]
+
+Starts the bridge (`mnsu-ros-bridge`, port=virtual: the virtual board runs real time inside
+the bridge process, CPG mode) and a subscriber process (rclpy, EventsExecutor by default), both
+with loopback discovery in a domain of their own. The subscriber counts joint_states for
+`--duration` seconds after the first one and measures, per message, the arrival time minus
+the header stamp (board time mapped to ROS time by the bridge's minimum-delay offset estimate:
+the constant part of the serial delay is inside the offset, so this latency is what the board
+clock -> ROS stamp -> subscriber path adds beyond the fastest frame seen).
+
+Sent = telemetry frames the board produced in the window, from board time (stamps are board
+times at 1/rate spacing): received / sent is the delivery ratio. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def subscriber(duration_s: float, rate_hz: float, executor_kind: str) -> None:
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.node import Node
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+    from sensor_msgs.msg import JointState
+
+    rclpy.init()
+    node = Node("bench_subscriber")
+    stamps: list[int] = []
+    arrivals: list[int] = []
+
+    def got(msg: JointState) -> None:
+        arrivals.append(time.time_ns())
+        stamps.append(msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec)
+
+    qos = QoSProfile(depth=1000, reliability=ReliabilityPolicy.BEST_EFFORT)
+    node.create_subscription(JointState, "joint_states", got, qos)
+    if executor_kind == "events":
+        from rclpy.experimental import EventsExecutor
+
+        executor: object = EventsExecutor()
+    else:
+        executor = SingleThreadedExecutor()
+    executor.add_node(node)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 60.0
+    while not stamps and time.monotonic() < deadline:
+        executor.spin_once(timeout_sec=0.1)  # type: ignore[attr-defined]
+    if not stamps:
+        print(json.dumps({"error": "no joint_states within 60 s"}))
+        return
+    start = time.monotonic()
+    end = start + duration_s
+    while time.monotonic() < end:
+        executor.spin_once(timeout_sec=0.05)  # type: ignore[attr-defined]
+    # skip the first second (matching, queues filling), count the rest
+    first_ns = stamps[0] + 1_000_000_000
+    pairs = [(s, a) for s, a in zip(stamps, arrivals, strict=True) if s >= first_ns]
+    span_s = (pairs[-1][0] - pairs[0][0]) * 1e-9
+    sent = round(span_s * rate_hz) + 1
+    lat_ms = sorted((a - s) * 1e-6 for s, a in pairs)
+    gaps = [(b[0] - a[0]) * 1e-6 for a, b in zip(pairs, pairs[1:], strict=False)]
+    print(
+        json.dumps(
+            {
+                "window_s": round(span_s, 3),
+                "sent": sent,
+                "received": len(pairs),
+                "received_over_sent": round(len(pairs) / sent, 5),
+                "latency_ms_median": round(statistics.median(lat_ms), 3),
+                "latency_ms_p99": round(lat_ms[int(0.99 * (len(lat_ms) - 1))], 3),
+                "latency_ms_max": round(lat_ms[-1], 3),
+                "stamp_gap_ms_max": round(max(gaps), 3),
+                "executor": executor_kind,
+            }
+        )
+    )
+    node.destroy_node()
+    rclpy.try_shutdown()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--duration", type=float, default=60.0, help="measured window (s)")
+    ap.add_argument("--rate", type=int, default=500, help="telemetry rate (Hz, <= 500)")
+    ap.add_argument("--executor", choices=("events", "single"), default="events")
+    ap.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.subscriber:
+        subscriber(args.duration, args.rate, args.executor)
+        return 0
+    env = dict(os.environ)
+    env.pop("_ROS_WHEELS_BOOTSTRAP_COMPLETE", None)
+    env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+    env["ROS_DOMAIN_ID"] = str(101 + os.getpid() % 100)
+    bridge_cmd = [
+        str(Path(sys.executable).with_name("mnsu-ros-bridge")),
+        "--ros-args",
+        "-p", "port:=virtual",
+        "-p", f"telemetry_rate_hz:={args.rate}",
+        "-p", "mode:=cpg",
+        "--log-level", "warn",
+    ]  # fmt: skip
+    bridge = subprocess.Popen(bridge_cmd, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        sub = subprocess.run(
+            [sys.executable, __file__, "--subscriber", "--duration", str(args.duration),
+             "--rate", str(args.rate), "--executor", args.executor],
+            env=env, capture_output=True, text=True, timeout=args.duration + 120,
+        )  # fmt: skip
+    finally:
+        bridge.send_signal(signal.SIGINT)
+        try:
+            _, err = bridge.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            bridge.kill()
+            _, err = bridge.communicate()
+    lines = [ln for ln in sub.stdout.splitlines() if ln.startswith("{")]
+    if sub.returncode != 0 or not lines:
+        print(sub.stdout, sub.stderr, err, file=sys.stderr)
+        return 1
+    result = json.loads(lines[-1])
+    result.update({"rate_hz": args.rate, "bridge_exit": bridge.returncode})
+    print(json.dumps(result))
+    return 0 if "error" not in result else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
