@@ -1,0 +1,138 @@
+"""`mnsu selfconsistent BOARD.yaml --neuron N`: self-consistent rates of a self-exciting unit.
+
+Solves f = F(I_bias + W*s(f) - <w>(f)) for the unit's self-synapses and adaptation (see
+mnsu.selfconsistency), prints every fixed point with its stability, and plots G(f) against f.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from mnsu.board import BoardError, load_board
+from mnsu.selfconsistency import Analysis, SelfConsistencyError, analyse
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "selfconsistent",
+        help="self-consistent firing rates of a unit with self-synapses and adaptation",
+        description="Find the rates f with f = G(f) = F(I_bias + sum W*s(f) - <w>(f)) for one "
+        "unit of BOARD.yaml (its synapses onto itself, its adaptation), and their stability "
+        "(stable when G'(f) < 1). Two maps: mean-field (mean synaptic current) and, for a plain "
+        "LIF unit, the exact periodic orbit.",
+    )
+    p.add_argument("board", help="board file (YAML, SI units)")
+    p.add_argument("--neuron", required=True, help="the unit to analyse")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a board value, e.g. synapses.0.W=250e-6",
+    )
+    p.add_argument(
+        "--fi",
+        choices=("auto", "closed-form", "measured"),
+        default="auto",
+        help="f-I curve: closed form of the LIF unit or measured by emulator runs (auto)",
+    )
+    p.add_argument("--f-max", type=float, default=None, help="upper end of the rate axis in Hz")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--plot", metavar="FIG.png", help="plot G(f) against f with the diagonal")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.f_max is not None and not args.f_max > 0:
+        print(f"mnsu selfconsistent: --f-max must be > 0 Hz, got {args.f_max}", file=sys.stderr)
+        return 2
+    try:
+        board = load_board(args.board, args.overrides)
+        result = analyse(board, args.neuron, fi_kind=args.fi, f_max=args.f_max)
+    except (BoardError, SelfConsistencyError) as exc:
+        print(f"mnsu selfconsistent: {exc}", file=sys.stderr)
+        return 2
+    out = result.as_dict()
+    out["board"] = board.name
+    if args.plot:
+        plot_map(result, f"{board.name}: self-consistent rates of {args.neuron}", args.plot)
+        out["plot"] = args.plot
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print_report(out)
+    return 0
+
+
+def print_report(out: dict[str, Any]) -> None:
+    syn = ", ".join(
+        f"W {s['W'] * 1e6:g} uA, tau {s['tau'] * 1e3:g} ms, alpha {s['alpha']:g}"
+        for s in out["self_synapses"]
+    )
+    ad = out["adaptation"]
+    print(
+        f"{out['board']}: unit {out['neuron']}, I_bias {out['I_bias_A'] * 1e6:g} uA; "
+        f"self-synapses: {syn or 'none'}; adaptation a {ad['a'] * 1e6:g} uS, "
+        f"b {ad['b'] * 1e6:g} uA, tau_w {ad['tau_w'] * 1e3:g} ms; f-I curve: {out['fi']}"
+    )
+    check = out["fi_check"]
+    if check:
+        print(f"f-I closed form vs emulator: max relative difference {check['max_rel_diff']:.1e}")
+    for method, m in out["maps"].items():
+        print(f"{method} map:")
+        for fp in m["fixed_points"]:
+            kind = "stable" if fp["stable"] else "unstable"
+            print(
+                f"  f = {fp['rate_hz']:8.2f} Hz  {kind:<9} G'(f) = {fp['slope']:9.3f}  "
+                f"I_eff = {fp['current_A'] * 1e6:8.1f} uA"
+            )
+        if m["g0_plus_hz"] > 0:
+            print(
+                f"  one isolated spike re-excites the unit ({m['g0_plus_hz']:.1f} Hz): "
+                "a single spike sets persistent firing"
+            )
+    if "plot" in out:
+        print(f"plot: {out['plot']}")
+
+
+def plot_map(result: Analysis, title: str, path: str) -> None:
+    """G(f) of each map against f, the diagonal, and the fixed points (filled = stable)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    f_max = result.f_max
+    ax.plot([0, f_max], [0, f_max], color="grey", lw=0.8, ls="--", label="G(f) = f")
+    colours = {"mean-field": "#4e9ad1", "periodic": "#d1495b"}
+    for m in result.maps:
+        xs = [p[0] for p in m.curve]
+        ys = [p[1] for p in m.curve]
+        colour = colours.get(m.method, "black")
+        ax.plot(xs, ys, color=colour, lw=1.3, label=f"G(f), {m.method}")
+        for fp in m.fixed:
+            ax.plot(
+                [fp.rate_hz],
+                [fp.rate_hz],
+                "o",
+                ms=7,
+                color=colour,
+                mfc=colour if fp.stable else "white",
+            )
+    ax.set_xlabel("rate f (Hz)")
+    ax.set_ylabel("G(f) = F(I_bias + W s(f) - <w>(f)) (Hz)")
+    ax.set_xlim(0, f_max)
+    ax.set_ylim(0, f_max)
+    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    ax.set_title(f"{title}\n(filled: stable, open: unstable)", fontsize=10)
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
