@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from mnsu import __version__
-from mnsu.commands import demo, monitor, simulate, virtual_board
+from mnsu.commands import demo, monitor, selfconsistent, simulate, sweep, virtual_board
 
 # Each command module provides `add_parser(subparsers)`, which registers its subcommand and
 # sets `func` (args -> exit code) on it.
-COMMANDS: list[ModuleType] = [simulate, demo, virtual_board, monitor]
+COMMANDS: list[ModuleType] = [simulate, demo, virtual_board, monitor, sweep, selfconsistent]
 
 
 def build_parser() -> argparse.ArgumentParser:
