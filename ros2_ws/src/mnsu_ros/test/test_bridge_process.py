@@ -68,10 +68,11 @@ def link_level(diags: Collector, since: float) -> int | None:
     return None
 
 
-def test_link_loss_reports_error_reconnects_and_sigint_commands_the_safe_pose(
+def test_absent_board_and_link_loss_report_error_until_it_returns_and_sigint_commands_safe_pose(
     board: VirtualBoard, tester: tuple[Node, Collector]
 ) -> None:
     _, diags = tester
+    board.unplug()  # no board on the port when the node starts
     proc = subprocess.Popen(
         [
             venv_bin("mnsu-ros-bridge"),
@@ -94,7 +95,10 @@ def test_link_loss_reports_error_reconnects_and_sigint_commands_the_safe_pose(
     )
     try:
         t0 = time.monotonic()
-        wait_for(lambda: link_level(diags, t0) == DiagnosticStatus.OK[0], 20.0, "link OK")
+        wait_for(lambda: link_level(diags, t0) is not None, 20.0, "first diagnostics")
+        assert link_level(diags, t0) == DiagnosticStatus.ERROR[0]
+        board.replug()  # the board appears: the node, still retrying, connects
+        wait_for(lambda: link_level(diags, t0) == DiagnosticStatus.OK[0], 10.0, "link OK")
         # walking in CPG mode (the startup override reached the board)
         wait_for(lambda: abs(board.state.hip_deg) > 10.0, 10.0, "the leg swinging")
 
