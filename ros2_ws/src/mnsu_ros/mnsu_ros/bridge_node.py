@@ -28,6 +28,7 @@ from rcl_interfaces.msg import (
     ParameterDescriptor,
     SetParametersResult,
 )
+from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -327,7 +328,8 @@ def main(args: list[str] | None = None) -> int:
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    except (ParamError, ValueError) as exc:
+    except (ParamError, ValueError, ParameterException) as exc:
+        # a bad value given at start: say which and stop (nothing was sent to the board)
         print(f"mnsu_bridge: {exc}", file=sys.stderr)
         code = 2
     finally:

@@ -127,6 +127,28 @@ def test_absent_board_and_link_loss_report_error_until_it_returns_and_sigint_com
     assert "safe pose commanded: neutral" in out
 
 
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [
+        ("hip_amp_deg:=120.0", "hip_amp_deg out of range Min: 0.0, Max: 90.0"),
+        ("hip_min_deg:=40.0", "hip_min_deg = 40.0 deg must be < hip_max_deg (35.0 deg)"),
+        ("mode:=walk", "mode must be one of idle, cpg, host, hold; got 'walk'"),
+        ("joint_names:=[a]", "joint_names must be two different names"),
+    ],
+)
+def test_bad_values_at_start_stop_the_node_with_the_reason(override: str, reason: str) -> None:
+    run = subprocess.run(
+        [venv_bin("mnsu-ros-bridge"), "--ros-args", "-p", "port:=/dev/null/none", "-p", override],
+        env=ros_env(),
+        capture_output=True,
+        text=True,
+        timeout=60.0,
+    )
+    assert run.returncode == 2, run.stderr
+    assert reason in run.stderr
+    assert "Traceback" not in run.stderr
+
+
 def test_launch_file_parses_and_config_names_declared_parameters() -> None:
     launch = PKG / "launch" / "bridge.launch.py"
     code = compile(launch.read_text(), str(launch), "exec")
