@@ -1,6 +1,7 @@
 """Bench: mnsu_bridge telemetry at 500 Hz to a separate ROS subscriber process.
 
     .venv/bin/python bench/ros_telemetry.py [--duration 60] [--rate 500] [--executor events]
+    .venv/bin/python bench/ros_telemetry.py --executor both   # both executors, side by side
 
 Starts the bridge (`mnsu-ros-bridge`, port=virtual: the virtual board runs real time inside
 the bridge process, CPG mode) and a subscriber process (rclpy, EventsExecutor by default), both
@@ -92,12 +93,20 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=float, default=60.0, help="measured window (s)")
     ap.add_argument("--rate", type=int, default=500, help="telemetry rate (Hz, <= 500)")
-    ap.add_argument("--executor", choices=("events", "single"), default="events")
+    ap.add_argument("--executor", choices=("events", "single", "both"), default="events")
     ap.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.subscriber:
         subscriber(args.duration, args.rate, args.executor)
         return 0
+    kinds = ("events", "single") if args.executor == "both" else (args.executor,)
+    results = {kind: run_once(args.duration, args.rate, kind) for kind in kinds}
+    print(json.dumps(results if len(results) > 1 else results[kinds[0]]))
+    return 0 if all("error" not in r for r in results.values()) else 1
+
+
+def run_once(duration_s: float, rate_hz: int, executor_kind: str) -> dict[str, object]:
+    """One bridge + one subscriber process; the subscriber's figures."""
     env = dict(os.environ)
     env.pop("_ROS_WHEELS_BOOTSTRAP_COMPLETE", None)
     env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
@@ -106,16 +115,16 @@ def main() -> int:
         str(Path(sys.executable).with_name("mnsu-ros-bridge")),
         "--ros-args",
         "-p", "port:=virtual",
-        "-p", f"telemetry_rate_hz:={args.rate}",
+        "-p", f"telemetry_rate_hz:={rate_hz}",
         "-p", "mode:=cpg",
         "--log-level", "warn",
     ]  # fmt: skip
     bridge = subprocess.Popen(bridge_cmd, env=env, stderr=subprocess.PIPE, text=True)
     try:
         sub = subprocess.run(
-            [sys.executable, __file__, "--subscriber", "--duration", str(args.duration),
-             "--rate", str(args.rate), "--executor", args.executor],
-            env=env, capture_output=True, text=True, timeout=args.duration + 120,
+            [sys.executable, __file__, "--subscriber", "--duration", str(duration_s),
+             "--rate", str(rate_hz), "--executor", executor_kind],
+            env=env, capture_output=True, text=True, timeout=duration_s + 120,
         )  # fmt: skip
     finally:
         bridge.send_signal(signal.SIGINT)
@@ -127,11 +136,10 @@ def main() -> int:
     lines = [ln for ln in sub.stdout.splitlines() if ln.startswith("{")]
     if sub.returncode != 0 or not lines:
         print(sub.stdout, sub.stderr, err, file=sys.stderr)
-        return 1
-    result = json.loads(lines[-1])
-    result.update({"rate_hz": args.rate, "bridge_exit": bridge.returncode})
-    print(json.dumps(result))
-    return 0 if "error" not in result else 1
+        return {"error": f"subscriber exit {sub.returncode}"}
+    result: dict[str, object] = json.loads(lines[-1])
+    result.update({"rate_hz": rate_hz, "bridge_exit": bridge.returncode})
+    return result
 
 
 if __name__ == "__main__":
