@@ -210,8 +210,14 @@ def test_joint_states_arrive_at_the_telemetry_rate_with_names_and_monotonic_stam
     ages = [ns * 1e-9 - s for (ns, _), s in zip(got, stamps, strict=True)]
     assert min(ages) >= 0.0, min(ages)
     assert statistics.median(ages) < 0.05, statistics.median(ages)
-    dims = [d.label for d in rig.neurons.last().layout.dim]
-    assert dims == ["F", "E"]
+    neurons = rig.neurons.since(t0)
+    assert [d.label for d in neurons[-1].layout.dim] == ["F", "E"]  # the board file's neurons
+    assert all(len(m.data) == 6 for m in neurons)  # [readout_v, spike_count, envelope] each
+    for k in (0, 3):
+        assert all(0.0 <= m.data[k] <= 3.3 for m in neurons)  # readout volts within vref
+        assert all(0.0 <= m.data[k + 2] <= 1.05 for m in neurons)  # burst envelope
+        counts = [m.data[k + 1] for m in neurons]
+        assert all(b >= a for a, b in zip(counts, counts[1:], strict=False))  # cumulative
 
 
 def test_foot_contact_toggles_once_per_step(rig: Rig) -> None:
