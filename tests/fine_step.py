@@ -1,7 +1,9 @@
 """An independent fine-step reference for the emulator: RK4 on the full network state.
 
-It shares nothing with mnsu's integrator: plain fixed-step RK4 on (V, w, s), with threshold
-crossings located by re-integrating the last step at a bisected fraction.
+It shares nothing with mnsu's integrator: plain fixed-step RK4 on (V, w, u, Vd, s), with
+threshold crossings located by re-integrating the last step at a bisected fraction. It covers
+first-order and resonant adaptation, the dendrite compartment and the device's re-trigger
+window (no membrane noise, no delays).
 """
 
 from __future__ import annotations
@@ -15,8 +17,15 @@ def simulate_fine(board: Board, duration: float, dt: float = 10e-6) -> list[list
     names = [n.name for n in neurons]
     syn = [(names.index(s.pre), names.index(s.post), s.W, s.tau, s.alpha) for s in board.synapses]
     n = len(neurons)
-    state = [n_.V0 for n_ in neurons] + [0.0] * n + [0.0] * len(syn)
+    # layout: V[n], w[n], s[len(syn)], u[n] (resonant adaptation), Vd[n] (dendrite)
+    ns = len(syn)
+    U = 2 * n + ns
+    D = 3 * n + ns
+    state = (
+        [n_.V0 for n_ in neurons] + [0.0] * n + [0.0] * ns + [0.0] * n + [n_.V0_d for n_ in neurons]
+    )
     on = [False] * n
+    last_off = [-1.0] * n
     spikes: list[list[float]] = [[] for _ in range(n)]
 
     def deriv(x: list[float]) -> list[float]:
@@ -27,8 +36,17 @@ def simulate_fine(board: Board, duration: float, dt: float = 10e-6) -> list[list
         for i, nr in enumerate(neurons):
             v, w = x[i], x[n + i]
             i_m = max(v - nr.V_on, 0.0) / nr.R_on if on[i] else v / nr.R_off
-            d[i] = (current[i] - v / nr.R_leak - i_m - w) / nr.C
-            if nr.adapt_tau > 0:
+            i_c = 0.0
+            if nr.C_d > 0:
+                vd = x[D + i]
+                i_c = (vd - v) / nr.R_c
+                d[D + i] = (nr.I_bias_d - vd / nr.R_d - i_c) / nr.C_d
+            d[i] = (current[i] - v / nr.R_leak - i_m - w + i_c) / nr.C
+            if nr.adapt_tau > 0 and nr.adapt_q > 0:
+                omega = 1.0 / nr.adapt_tau
+                d[n + i] = x[U + i]
+                d[U + i] = omega * omega * (nr.adapt_a * v - w) - omega / nr.adapt_q * x[U + i]
+            elif nr.adapt_tau > 0:
                 d[n + i] = (nr.adapt_a * v - w) / nr.adapt_tau
         for k, (_, _, _, tau, _) in enumerate(syn):
             d[2 * n + k] = -x[2 * n + k] / tau
@@ -44,31 +62,47 @@ def simulate_fine(board: Board, duration: float, dt: float = 10e-6) -> list[list
             for a, b, c, e, f in zip(x, k1, k2, k3, k4, strict=True)
         ]
 
-    def crossed(x: list[float]) -> list[int]:
+    def threshold(i: int, t: float) -> float:
+        nr = neurons[i]
+        if nr.retrigger_window > 0 and last_off[i] >= 0 and t - last_off[i] < nr.retrigger_window:
+            return nr.V_retrigger
+        return nr.V_th
+
+    def crossed(x: list[float], t: float) -> list[int]:
         out = []
         for i, nr in enumerate(neurons):
-            if (not on[i] and x[i] >= nr.V_th) or (on[i] and x[i] < nr.V_on + nr.I_hold * nr.R_on):
+            if (not on[i] and x[i] >= threshold(i, t)) or (
+                on[i] and x[i] < nr.V_on + nr.I_hold * nr.R_on
+            ):
                 out.append(i)
         return out
 
     t = 0.0
     while t < duration:
-        nxt = rk4(state, dt)
-        if not crossed(nxt):
-            state, t = nxt, t + dt
+        h = dt
+        # the re-trigger window closing is a threshold step: land on it exactly
+        for i, nr in enumerate(neurons):
+            end = last_off[i] + nr.retrigger_window
+            if nr.retrigger_window > 0 and last_off[i] >= 0 and t < end < t + h:
+                h = end - t
+        nxt = rk4(state, h)
+        if not crossed(nxt, t + h):
+            state, t = nxt, t + h
             continue
-        lo, hi = 0.0, dt  # bisect the first crossing inside this step
+        lo, hi = 0.0, h  # bisect the first crossing inside this step
         for _ in range(40):
             mid = (lo + hi) / 2
-            if crossed(rk4(state, mid)):
+            if crossed(rk4(state, mid), t + mid):
                 hi = mid
             else:
                 lo = mid
         state = rk4(state, hi)
         t += hi
-        for i in crossed(state):
+        for i in crossed(state, t):
             nr = neurons[i]
             on[i] = not on[i]
+            if not on[i]:
+                last_off[i] = t
             if on[i]:
                 spikes[i].append(t)
                 state[n + i] += nr.adapt_b

@@ -42,6 +42,16 @@ class NeuronSpec:
     V0: float
     turn_on_delay: float
     min_off_time: float
+    V_retrigger: float
+    retrigger_window: float
+    adapt_q: float
+    C_d: float
+    R_d: float
+    R_c: float
+    I_bias_d: float
+    V0_d: float
+    I_noise: float
+    noise_dt: float
 
     @property
     def V_off(self) -> float:
@@ -153,6 +163,16 @@ NEURON_KEYS: dict[str, tuple[str, float | str | None]] = {
     "V0": ("V", 0.0),
     "turn_on_delay": ("s", 0.0),
     "min_off_time": ("s", 0.0),
+    "V_retrigger": ("V", 0.0),
+    "retrigger_window": ("s", 0.0),
+    "adapt_q": ("", 0.0),
+    "C_d": ("F", 0.0),
+    "R_d": ("ohm", math.inf),
+    "R_c": ("ohm", math.inf),
+    "I_bias_d": ("A", 0.0),
+    "V0_d": ("V", 0.0),
+    "I_noise": ("A", 0.0),
+    "noise_dt": ("s", 1e-3),
 }
 NEURON_MODELS = ("lif",)
 SYNAPSE_KEYS: dict[str, tuple[str, float | None]] = {
@@ -369,8 +389,36 @@ def _neuron(r: _Reader, name: str, values: Mapping[str, Any]) -> NeuronSpec:
         parsed[key] = r.quantity(values[key], unit, f"{path}.{key}")
     for key in ("C", "R_leak", "R_on", "R_off"):
         r.check(parsed[key] > 0, f"{path}.{key}", f"must be > 0, got {parsed[key]:g}")
-    for key in ("I_hold", "adapt_tau", "turn_on_delay", "min_off_time"):
+    for key in (
+        "I_hold",
+        "adapt_tau",
+        "turn_on_delay",
+        "min_off_time",
+        "retrigger_window",
+        "adapt_q",
+        "C_d",
+        "I_noise",
+    ):
         r.check(parsed[key] >= 0, f"{path}.{key}", f"must be >= 0, got {parsed[key]:g}")
+    noise_dt = parsed["noise_dt"]
+    r.check(noise_dt > 0, f"{path}.noise_dt", f"must be > 0 s, got {noise_dt:g}")
+    if parsed["C_d"] > 0:
+        for key in ("R_d", "R_c"):
+            r.check(
+                math.isfinite(parsed[key]),
+                f"{path}.{key}",
+                "missing: a dendrite (C_d > 0) needs a finite R_d and R_c",
+            )
+            r.check(parsed[key] > 0, f"{path}.{key}", f"must be > 0, got {parsed[key]:g}")
+    else:
+        for key in ("R_d", "R_c", "I_bias_d", "V0_d"):
+            r.check(key not in values, f"{path}.{key}", "only used with a dendrite: set C_d too")
+    if parsed["adapt_q"] > 0:
+        r.check(
+            parsed["adapt_a"] != 0 or parsed["adapt_b"] != 0,
+            f"{path}.adapt_q",
+            "a resonant adaptive current needs adapt_a or adapt_b",
+        )
     if parsed["adapt_a"] != 0 or parsed["adapt_b"] != 0:
         r.check(
             parsed["adapt_tau"] > 0,
@@ -384,6 +432,13 @@ def _neuron(r: _Reader, name: str, values: Mapping[str, Any]) -> NeuronSpec:
         f"must be above the turn-off voltage V_on + I_hold*R_on = {v_off:g} V, "
         f"got {parsed['V_th']:g} V",
     )
+    if parsed["retrigger_window"] > 0:
+        r.check(
+            v_off < parsed["V_retrigger"] <= parsed["V_th"],
+            f"{path}.V_retrigger",
+            f"must lie in ({v_off:g}, {parsed['V_th']:g}] V (between the turn-off voltage and "
+            f"V_th) when retrigger_window is set, got {parsed['V_retrigger']:g} V",
+        )
     return NeuronSpec(name=name, **parsed)
 
 

@@ -33,6 +33,11 @@ _SYN_ARRIVE = 1  # synapse index
 _DEVICE_ON = 2  # unit index (turn-on delay elapsed)
 _RECOVER = 3  # unit index (minimum OFF time elapsed)
 _PULSE_END = 4  # (input index, version)
+_NOISE = 5  # unit index: draw the next membrane-noise current
+_WINDOW_END = 6  # unit index: the device's re-trigger window after turn-off closes
+
+# Smallest look-ahead (s) when rounding leaves a check with no step at all.
+_MIN_LOOKAHEAD = 1e-12
 
 
 @dataclass
@@ -110,6 +115,14 @@ class Emulator:
         self._seq = 0
         self.events_processed = 0
 
+        # Membrane noise: a piecewise-constant Gaussian current, redrawn every noise_dt.
+        self._noise_rng = random.Random(f"membrane-noise-{seed}")
+        self._noise = [0.0] * n
+        self._retrigger_until = [-math.inf] * n
+        for i, model in enumerate(self.models):
+            self._restart(i, 0.0, model.initial_state(), False)
+            if model.spec.I_noise > 0.0:
+                self._schedule(0.0, _NOISE, i)
         for k, spec in enumerate(self.inputs):
             targets = self._input_targets[k]
             if spec.kind == "drive":
@@ -122,8 +135,6 @@ class Emulator:
                         self._schedule(
                             begin + spec.duration, _INPUT_EDGE, (targets, -spec.amplitude)
                         )
-        for i, neuron in enumerate(board.neurons):
-            self._restart(i, 0.0, neuron.V0, 0.0, False)
         self.probes: dict[int, ProbeSpec] = {p.adc: p for p in board.probes}
         self._probe_synapse: dict[int, Synapse] = {}
         for probe in board.probes:
@@ -272,8 +283,7 @@ class Emulator:
         t = self.t
         for i in units:
             self.current[i] += delta
-            v, w = self.segments[i].value(t)
-            self._restart(i, t, v, w, self.segments[i].on)
+            self._restart(i, t, self.segments[i].value(t), self.segments[i].on)
 
     def _syn_currents(self, i: int, t: float) -> list[float]:
         model = self.models[i]
@@ -283,9 +293,9 @@ class Emulator:
                 out[syn.group] += syn.W * syn.activation(t)
         return out
 
-    def _restart(self, i: int, t: float, v: float, w: float, on: bool) -> None:
+    def _restart(self, i: int, t: float, x: list[float], on: bool) -> None:
         seg = Segment()
-        rebase(self.models[i], seg, t, v, w, on, self.current[i], self._syn_currents(i, t))
+        rebase(self.models[i], seg, t, x, on, self.current[i], self._syn_currents(i, t))
         self.segments[i] = seg
         if self.record:
             self.history[i].append(seg)
@@ -299,9 +309,14 @@ class Emulator:
         model = self.models[i]
         if seg.on:
             when, crossing = seg.next_event(t, model.V_off, -1.0)
+        elif t < self._retrigger_until[i]:
+            # just after turn-off the device re-triggers at the lower V_retrigger
+            when, crossing = seg.next_event(t, model.spec.V_retrigger, 1.0)
         else:
             when, crossing = seg.next_event(t, model.V_th, 1.0)
         if when != math.inf:
+            if not crossing and when <= t:
+                when = t + _MIN_LOOKAHEAD  # rounding left no step: force progress
             heapq.heappush(self._checks, (when, i, self._version[i], crossing))
 
     def _check(self, i: int, t: float, crossing: bool) -> None:
@@ -309,21 +324,23 @@ class Emulator:
             self._plan_check(i, t)
             return
         seg = self.segments[i]
-        v, w = seg.value(t)
+        x = seg.value(t)
         spec = self.models[i].spec
         if seg.on:
-            self._switch_off(i, t, v, w)
+            self._switch_off(i, t, x)
         elif spec.turn_on_delay > 0.0:
             self._blocked[i] = True
             self._version[i] += 1
             self._schedule(t + spec.turn_on_delay, _DEVICE_ON, i)
         else:
-            self._switch_on(i, t, v, w)
+            self._switch_on(i, t, x)
 
-    def _switch_on(self, i: int, t: float, v: float, w: float) -> None:
+    def _switch_on(self, i: int, t: float, x: list[float]) -> None:
         self.spikes[i].append(t)
-        w += self.models[i].spec.adapt_b
-        self._restart(i, t, v, w, True)
+        model = self.models[i]
+        if model.idx_w >= 0:
+            x[model.idx_w] += model.spec.adapt_b
+        self._restart(i, t, x, True)
         touched: list[int] = []
         for syn in self._outgoing[i]:
             if syn.delay > 0.0:
@@ -333,16 +350,19 @@ class Emulator:
                 if syn.post not in touched:
                     touched.append(syn.post)
         for post in touched:
-            v2, w2 = self.segments[post].value(t)
-            self._restart(post, t, v2, w2, self.segments[post].on)
+            seg = self.segments[post]
+            self._restart(post, t, seg.value(t), seg.on)
 
-    def _switch_off(self, i: int, t: float, v: float, w: float) -> None:
+    def _switch_off(self, i: int, t: float, x: list[float]) -> None:
         self.spike_ends[i].append(t)
-        min_off = self.models[i].spec.min_off_time
-        if min_off > 0.0:
+        spec = self.models[i].spec
+        if spec.min_off_time > 0.0:
             self._blocked[i] = True
-            self._schedule(t + min_off, _RECOVER, i)
-        self._restart(i, t, v, w, False)
+            self._schedule(t + spec.min_off_time, _RECOVER, i)
+        if spec.retrigger_window > 0.0:
+            self._retrigger_until[i] = t + spec.retrigger_window
+            self._schedule(t + spec.retrigger_window, _WINDOW_END, i)
+        self._restart(i, t, x, False)
 
     def _syn_jump(self, syn: Synapse, t: float) -> None:
         s = syn.activation(t)
@@ -358,14 +378,12 @@ class Emulator:
         elif kind == _SYN_ARRIVE:
             assert isinstance(data, Synapse)
             self._syn_jump(data, t)
-            post = data.post
-            v, w = self.segments[post].value(t)
-            self._restart(post, t, v, w, self.segments[post].on)
+            seg = self.segments[data.post]
+            self._restart(data.post, t, seg.value(t), seg.on)
         elif kind == _DEVICE_ON:
             assert isinstance(data, int)
             self._blocked[data] = False
-            v, w = self.segments[data].value(t)
-            self._switch_on(data, t, v, w)
+            self._switch_on(data, t, self.segments[data].value(t))
         elif kind == _RECOVER:
             assert isinstance(data, int)
             self._blocked[data] = False
@@ -375,3 +393,15 @@ class Emulator:
             k, version = data
             if version == self._pulse_version[k]:
                 self._set_level(k, 0.0)
+        elif kind == _NOISE:
+            i = data
+            spec = self.models[i].spec
+            draw = self._noise_rng.gauss(0.0, spec.I_noise)
+            self._add_current((i,), draw - self._noise[i])
+            self._noise[i] = draw
+            self._schedule(t + spec.noise_dt, _NOISE, i)
+        elif kind == _WINDOW_END:
+            i = data
+            if not self._blocked[i] and not self.segments[i].on and t >= self._retrigger_until[i]:
+                self._version[i] += 1
+                self._plan_check(i, t)

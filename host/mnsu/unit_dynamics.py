@@ -2,14 +2,16 @@
 
 Between events the unit is linear:
 
-    C dV/dt = I + e - g*V - w + sum_m c_m * exp(lam_m * t)      (synaptic currents decay)
-    tau_w dw/dt = a*V - w                                          (adaptation, optional)
+    C dV/dt = I + e - g*V - w + (Vd - V)/R_c + sum_m c_m * exp(lam_m * t)   (synapses decay)
+    tau_w dw/dt = a*V - w                          (adaptation, optional), or, resonant:
+    dw/dt = u,  du/dt = w0^2*(a*V - w) - (w0/Q)*u  (w0 = 1/tau_w, quality factor Q = adapt_q)
+    C_d dVd/dt = I_d - Vd/R_d - (Vd - V)/R_c       (dendrite compartment, optional)
 
 with g = 1/R_leak + 1/R_off, e = 0 while the device M is OFF, and
 g = 1/R_leak + 1/R_on, e = V_on/R_on while it is ON. The solution is a constant plus a sum of
-exponentials, so V(t) and w(t) are evaluated in closed form (a "segment"). Threshold events are
-located by stepping with a rigorous bound on how far V can move (second-order Taylor bound with
-the exact derivative), which never steps over a crossing, then a final Newton correction.
+exponentials, so the state is evaluated in closed form (a "segment"). Threshold events are
+located with rigorous bounds on how far V can move, which never step over a crossing.
+The state vector is [V], [V, w], or, for the general model, [V, (w, (u)), (Vd)].
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from __future__ import annotations
 import cmath
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 from mnsu.board import NeuronSpec
 
@@ -40,6 +44,18 @@ class DeviceState:
     w2: complex
 
 
+@dataclass(frozen=True)
+class GeneralState:
+    """Eigen-decomposition of the general (n-state) unit in one device state."""
+
+    e: float  # constant device source current (A)
+    k_soma: list[float]  # constant state per ampere into the soma
+    k_dend: list[float]  # constant state per ampere into the dendrite
+    forced: list[tuple[list[float], float]]  # per tau group: state per ampere of c*exp(lam t)
+    # (eigenvalue, right eigenvector, row of P^-1, complex pair?) per kept mode
+    modes: list[tuple[complex, list[complex], list[complex], bool]]
+
+
 class UnitModel:
     """Per-unit constants: component values and the precomputed linear algebra."""
 
@@ -47,6 +63,14 @@ class UnitModel:
         self.spec = spec
         self.C = spec.C
         self.adaptive = spec.adapt_a != 0.0 or spec.adapt_b != 0.0
+        self.resonant = self.adaptive and spec.adapt_q > 0.0
+        self.dendrite = spec.C_d > 0.0
+        # Index of each state variable in the state vector (-1: absent).
+        self.idx_w = 1 if self.adaptive else -1
+        self.idx_u = 2 if self.resonant else -1
+        self.idx_d = (1 + int(self.adaptive) + int(self.resonant)) if self.dendrite else -1
+        self.size = 1 + int(self.adaptive) + int(self.resonant) + int(self.dendrite)
+        self.general: list[GeneralState] | None = None
         self.a = spec.adapt_a
         self.tau_w = spec.adapt_tau
         self.V_th = spec.V_th
@@ -69,6 +93,92 @@ class UnitModel:
                 fv, fw, lam_used = self._particular(state, lam)
                 row.append((fv, fw, lam_used))
             self.particular.append(row)
+        if self.resonant or self.dendrite:
+            self.general = [self._general_state(on) for on in (False, True)]
+
+    def initial_state(self) -> list[float]:
+        """State vector at t = 0: V0 (and V0_d on the dendrite), adaptation at rest."""
+        x = [0.0] * self.size
+        x[0] = self.spec.V0
+        if self.dendrite:
+            x[self.idx_d] = self.spec.V0_d
+        return x
+
+    def system_matrix(self, on: bool) -> np.ndarray:
+        """The matrix A of dx/dt = A x + b in one device state."""
+        spec = self.spec
+        n = self.size
+        A = np.zeros((n, n))
+        g = 1.0 / spec.R_leak + (1.0 / spec.R_on if on else 1.0 / spec.R_off)
+        C = spec.C
+        if self.dendrite:
+            g += 1.0 / spec.R_c
+            A[0, self.idx_d] = 1.0 / (spec.R_c * C)
+            d = self.idx_d
+            A[d, d] = -(1.0 / spec.R_d + 1.0 / spec.R_c) / spec.C_d
+            A[d, 0] = 1.0 / (spec.R_c * spec.C_d)
+        A[0, 0] = -g / C
+        if self.adaptive:
+            w = self.idx_w
+            A[0, w] = -1.0 / C
+            if self.resonant:
+                u = self.idx_u
+                omega = 1.0 / spec.adapt_tau
+                A[w, u] = 1.0
+                A[u, 0] = omega * omega * spec.adapt_a
+                A[u, w] = -omega * omega
+                A[u, u] = -omega / spec.adapt_q
+            else:
+                A[w, 0] = spec.adapt_a / spec.adapt_tau
+                A[w, w] = -1.0 / spec.adapt_tau
+        return A
+
+    def _general_state(self, on: bool) -> GeneralState:
+        A = self.system_matrix(on)
+        n = self.size
+        nu, P = np.linalg.eig(A)
+        if np.linalg.cond(P) > 1e10:  # (nearly) defective: split the repeated eigenvalue
+            A = A + np.diag(np.linspace(0.0, RESONANCE_NUDGE, n)) * np.abs(np.diag(A)).max()
+            nu, P = np.linalg.eig(A)
+        P_inv = np.linalg.inv(P)
+        A_inv = np.linalg.inv(A)
+        e_soma = np.zeros(n)
+        e_soma[0] = 1.0 / self.C
+        k_soma = -A_inv @ e_soma  # constant state per ampere into the soma
+        k_dend = np.zeros(n)
+        if self.dendrite:
+            e_d = np.zeros(n)
+            e_d[self.idx_d] = 1.0 / self.spec.C_d
+            k_dend = -A_inv @ e_d
+        forced = []
+        for lam in self.rates:
+            lam_used = lam
+            for _ in range(3):
+                M = lam_used * np.eye(n) - A
+                if abs(np.linalg.det(M)) > 1e-12 * abs(np.linalg.det(A)):
+                    break
+                lam_used *= 1.0 + RESONANCE_NUDGE
+            forced.append(([float(x) for x in np.linalg.solve(M, e_soma)], lam_used))
+        modes = []
+        for k in range(n):
+            if nu[k].imag < -1e-12 * abs(nu[k]):
+                continue  # the conjugate of a mode kept with positive imaginary part
+            modes.append(
+                (
+                    complex(nu[k]),
+                    [complex(P[j, k]) for j in range(n)],
+                    [complex(P_inv[k, j]) for j in range(n)],
+                    abs(nu[k].imag) > 1e-12 * abs(nu[k]),
+                )
+            )
+        e_dev = self.spec.V_on / self.spec.R_on if on else 0.0
+        return GeneralState(
+            e=e_dev,
+            k_soma=[float(x) for x in k_soma],
+            k_dend=[float(x) for x in k_dend],
+            forced=forced,
+            modes=modes,
+        )
 
     def _state(self, g: float, e: float) -> DeviceState:
         C = self.C
@@ -103,37 +213,50 @@ class UnitModel:
 
 
 class Segment:
-    """V(t), w(t) of one unit from time t0 in closed form: const + sum of exponentials."""
+    """The state of one unit from time t0 in closed form: constant + sum of exponentials.
 
-    __slots__ = ("t0", "on", "vc", "wc", "rv", "rw", "rr", "cv", "cw", "cr")
+    V (state 0) has its own lists because event location needs only V; `xc`, `rx`, `cx` hold
+    every state variable (V included) for value().
+    """
+
+    __slots__ = ("t0", "on", "vc", "rv", "rr", "cv", "cr", "xc", "rx", "cx")
 
     def __init__(self) -> None:
         self.t0 = 0.0
         self.on = False
         self.vc = 0.0
-        self.wc = 0.0
-        self.rv: list[float] = []  # real modes: V coefficient, w coefficient, rate
-        self.rw: list[float] = []
+        self.rv: list[float] = []  # real modes of V: coefficient, rate
         self.rr: list[float] = []
-        self.cv: list[complex] = []  # complex-conjugate pairs: value = 2*Re(c*exp(nu t))
-        self.cw: list[complex] = []
+        self.cv: list[complex] = []  # complex-conjugate pairs of V: 2*Re(c*exp(nu t))
         self.cr: list[complex] = []
+        self.xc: list[float] = []  # per state variable: constant,
+        self.rx: list[list[float]] = []  # real-mode coefficients (rates rr),
+        self.cx: list[list[complex]] = []  # complex-pair coefficients (rates cr)
 
-    def value(self, t: float) -> tuple[float, float]:
-        """(V, w) at absolute time t (volts, amperes)."""
+    def value(self, t: float) -> list[float]:
+        """The state vector at absolute time t (V in volts first)."""
         dt = t - self.t0
-        v = self.vc
-        w = self.wc
         exp = math.exp
-        for cvk, cwk, rk in zip(self.rv, self.rw, self.rr, strict=True):
-            x = exp(rk * dt)
-            v += cvk * x
-            w += cwk * x
-        for cvc, cwc, rc in zip(self.cv, self.cw, self.cr, strict=True):
-            z = cmath.exp(rc * dt)
-            v += 2.0 * (cvc * z).real
-            w += 2.0 * (cwc * z).real
-        return v, w
+        if not self.cr and len(self.xc) <= 2:  # the common LIF / adapting-LIF case
+            v = self.vc
+            w = self.xc[-1]
+            rw = self.rx[-1]
+            for k, r in enumerate(self.rr):
+                e = exp(r * dt)
+                v += self.rv[k] * e
+                w += rw[k] * e
+            return [v, w] if len(self.xc) == 2 else [v]
+        reals = [exp(r * dt) for r in self.rr]
+        pairs = [cmath.exp(r * dt) for r in self.cr]
+        out = []
+        for const, rcoef, ccoef in zip(self.xc, self.rx, self.cx, strict=True):
+            x = const
+            for c, e in zip(rcoef, reals, strict=True):
+                x += c * e
+            for cz, ez in zip(ccoef, pairs, strict=True):
+                x += 2.0 * (cz * ez).real
+            out.append(x)
+        return out
 
     def voltage(self, t: float) -> float:
         dt = t - self.t0
@@ -300,8 +423,9 @@ class Segment:
         if gap <= 0.0:
             return gap, slope, 0.0, 0.0
         ratio = (level - self.vc) / c if c != 0.0 else 0.0
-        if ratio <= 0.0:
-            return gap, slope, math.inf, 0.0  # the level lies beyond the asymptote
+        if ratio <= 0.0 or ratio >= math.exp(r * dt):
+            # the level lies beyond the asymptote, or V is already moving away from it
+            return gap, slope, math.inf, 0.0
         return gap, slope, max(math.log(ratio) / r - dt, 0.0), 0.0
 
 
@@ -316,17 +440,19 @@ def rebase(
     model: UnitModel,
     seg: Segment,
     t0: float,
-    v0: float,
-    w0: float,
+    x0: list[float],
     on: bool,
     current: float,
     syn_currents: list[float],
 ) -> None:
-    """Start a new segment at t0 from state (v0, w0) with constant input `current` (A) and
+    """Start a new segment at t0 from state x0 with constant soma input `current` (A) and
     synaptic currents `syn_currents[m]` (A at t0, one per tau group, decaying)."""
-    state = model.states[1 if on else 0]
     seg.t0 = t0
     seg.on = on
+    if model.general is not None:
+        _rebase_general(model, model.general[1 if on else 0], seg, x0, current, syn_currents)
+        return
+    state = model.states[1 if on else 0]
     rv: list[float] = []
     rw: list[float] = []
     rr: list[float] = []
@@ -334,6 +460,8 @@ def rebase(
     cw: list[complex] = []
     cr: list[complex] = []
     drive = current + state.e
+    v0 = x0[0]
+    w0 = x0[1] if model.adaptive else 0.0
     if model.adaptive:
         vc = drive / (state.g + model.a)
         wc = model.a * vc
@@ -364,12 +492,52 @@ def rebase(
                 rv.append(amp.real)
                 rw.append((amp * wv).real)
                 rr.append(nu.real)
+        seg.xc, seg.rx, seg.cx = [vc, wc], [rv, rw], [cv, cw]
     else:
         rv.append(hv)
-        rw.append(0.0)
         rr.append(state.nu1.real)
-        wc = 0.0
+        seg.xc, seg.rx, seg.cx = [vc], [rv], [cv]
     seg.vc = vc
-    seg.wc = wc
-    seg.rv, seg.rw, seg.rr = rv, rw, rr
-    seg.cv, seg.cw, seg.cr = cv, cw, cr
+    seg.rv, seg.rr = rv, rr
+    seg.cv, seg.cr = cv, cr
+
+
+def _rebase_general(
+    model: UnitModel,
+    gs: GeneralState,
+    seg: Segment,
+    x0: list[float],
+    current: float,
+    syn_currents: list[float],
+) -> None:
+    n = model.size
+    i_soma = current + gs.e
+    i_dend = model.spec.I_bias_d
+    xc = [i_soma * ks + i_dend * kd for ks, kd in zip(gs.k_soma, gs.k_dend, strict=True)]
+    h = [x0[j] - xc[j] for j in range(n)]
+    rr: list[float] = []
+    rx: list[list[float]] = [[] for _ in range(n)]
+    cr: list[complex] = []
+    cx: list[list[complex]] = [[] for _ in range(n)]
+    for (vec, lam), c in zip(gs.forced, syn_currents, strict=True):
+        if c == 0.0:
+            continue
+        rr.append(lam)
+        for j in range(n):
+            y = c * vec[j]
+            rx[j].append(y)
+            h[j] -= y
+    for nu, right, left, pair in gs.modes:
+        alpha = sum((left[j] * h[j] for j in range(n)), 0j)
+        if pair:
+            cr.append(nu)
+            for j in range(n):
+                cx[j].append(alpha * right[j])
+        else:
+            rr.append(nu.real)
+            for j in range(n):
+                rx[j].append((alpha * right[j]).real)
+    seg.vc = xc[0]
+    seg.rv, seg.rr = rx[0], rr
+    seg.cv, seg.cr = cx[0], cr
+    seg.xc, seg.rx, seg.cx = xc, rx, cx
