@@ -8,11 +8,27 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from mnsu import __version__
-from mnsu.commands import demo, monitor, selfconsistent, simulate, sweep, virtual_board
+from mnsu.commands import (
+    demo,
+    monitor,
+    resonance,
+    selfconsistent,
+    simulate,
+    sweep,
+    virtual_board,
+)
 
 # Each command module provides `add_parser(subparsers)`, which registers its subcommand and
 # sets `func` (args -> exit code) on it.
-COMMANDS: list[ModuleType] = [simulate, demo, virtual_board, monitor, sweep, selfconsistent]
+COMMANDS: list[ModuleType] = [
+    simulate,
+    demo,
+    virtual_board,
+    monitor,
+    sweep,
+    selfconsistent,
+    resonance,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
