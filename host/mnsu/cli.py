@@ -9,7 +9,9 @@ from types import ModuleType
 
 from mnsu import __version__
 from mnsu.commands import (
+    conformance,
     demo,
+    deploy,
     monitor,
     resonance,
     selfconsistent,
@@ -28,6 +30,8 @@ COMMANDS: list[ModuleType] = [
     sweep,
     selfconsistent,
     resonance,
+    deploy,
+    conformance,
 ]
 
 

@@ -1,0 +1,86 @@
+"""A MicroPython "board" on a pseudo-terminal, for deploying to: the unix port's REPL.
+
+The interpreter runs with its stdio on the slave side of one pty (raw mode) and a scratch
+directory as its filesystem (its working directory); a bridge thread copies bytes between that
+pty's master and the master of a second pty, whose slave path (`path`) is the board's serial
+port (mpremote opens /dev/pts/* like any serial port). A soft reset (Ctrl-D in the raw REPL)
+ends the unix port; the bridge then behaves as a board does: it prints "soft reboot", starts a
+fresh interpreter on the same filesystem and puts it back into the raw REPL.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+import tty
+from pathlib import Path
+
+MICROPYTHON = Path(sys.executable).with_name("micropython")
+
+
+class MicroPythonBoard:
+    def __init__(self, fs_dir: Path, *, answer: bool = True) -> None:
+        """answer=False: nothing answers on the port (a board whose firmware ignores Ctrl-C)."""
+        self.fs_dir = fs_dir
+        self.answer = answer
+        self.boots = 0
+        self.soft_reboots = 0
+        self._ma, self._sa = os.openpty()
+        tty.setraw(self._sa)
+        self._mb, sb = os.openpty()
+        tty.setraw(sb)
+        self.path = os.ttyname(sb)
+        self._sb = sb  # kept open: the port exists while the board is "plugged in"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._raw_after_boot = False
+        if answer:
+            self._spawn()
+        self._thread = threading.Thread(target=self._bridge, daemon=True)
+        self._thread.start()
+
+    def _spawn(self) -> None:
+        self._proc = subprocess.Popen(
+            [str(MICROPYTHON)],
+            stdin=self._sa,
+            stdout=self._sa,
+            stderr=self._sa,
+            cwd=self.fs_dir,
+            env={"MICROPYPATH": ".frozen:.", "PATH": os.environ.get("PATH", "")},
+        )
+        self.boots += 1
+
+    def _bridge(self) -> None:
+        ma, mb = self._ma, self._mb
+        deadline = time.monotonic() + 300.0  # bounded: no test runs this long
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            proc = self._proc
+            if proc is not None and proc.poll() is not None:
+                # Ctrl-D in the raw REPL ended the unix port: a board soft-reboots instead
+                self.soft_reboots += 1
+                os.write(mb, b"MPY: soft reboot\r\n")
+                self._spawn()
+                time.sleep(0.2)  # its banner first, then back into the raw REPL
+                os.write(ma, b"\x01")
+            ready, _, _ = select.select([ma, mb], [], [], 0.05)
+            for fd in ready:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:
+                    continue
+                if fd == mb and not self.answer:
+                    continue  # swallowed, as by a running firmware
+                os.write(mb if fd == ma else ma, data)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5.0)
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(timeout=5.0)
+        for fd in (self._ma, self._sa, self._mb, self._sb):
+            os.close(fd)

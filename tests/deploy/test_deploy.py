@@ -1,0 +1,131 @@
+"""`mnsu deploy` against a MicroPython raw REPL on a pseudo-terminal (the unix port)."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+from tests.deploy.mpy_board import MICROPYTHON, MicroPythonBoard
+
+from mnsu.cli import main
+from mnsu.commands.deploy import DEVICE_DIR, PACKAGE, stage_firmware
+from mnsu.virtual_board import VirtualBoard
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["deploy", *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_deploy_copies_byte_identical_files_and_the_firmware_imports(tmp_path: Path) -> None:
+    fs = tmp_path / "flash"
+    fs.mkdir()
+    (fs / "params.json").write_text('{"hip_amp_deg": 20.0}')  # calibration: must survive
+    stale = fs / PACKAGE
+    stale.mkdir()
+    (stale / "codec.py").write_text("raise ImportError('stale source shadows the .mpy')\n")
+    board = MicroPythonBoard(fs)
+    try:
+        code, out, err = run_cli("--port", board.path)
+    finally:
+        board.close()
+    print(out, err)
+    assert code == 0, err
+    assert "firmware 0.1.0, protocol 1" in out
+    assert board.soft_reboots >= 1  # the check ran in a fresh interpreter
+
+    expected = tmp_path / "expected"
+    files = stage_firmware(expected, "armv6m")
+    assert len(files) == len(list((DEVICE_DIR / PACKAGE).glob("*.py"))) + 1
+    for rel in files:
+        assert (fs / rel).read_bytes() == (expected / rel).read_bytes(), rel
+    assert sorted(p.name for p in (fs / PACKAGE).iterdir()) == sorted(
+        Path(f).name for f in files if f.startswith(PACKAGE)
+    )  # the stale codec.py is gone
+    assert (fs / "params.json").read_text() == '{"hip_amp_deg": 20.0}'
+
+    # the deployed bytecode imports under a fresh interpreter, from the board's filesystem only
+    probe = (
+        "import mnsu_fw.codec, mnsu_fw.params, mnsu_fw.controller, mnsu_fw.app\n"
+        "print(mnsu_fw.codec.PROTOCOL_VERSION, mnsu_fw.params.COUNT)\n"
+    )
+    proc = subprocess.run(
+        [str(MICROPYTHON), "-c", probe],
+        cwd=fs,
+        env={"MICROPYPATH": "."},
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] == "1"
+    assert not list((fs / PACKAGE).glob("*.py"))  # bytecode only
+
+
+def test_dry_run_prints_the_plan_and_touches_nothing(tmp_path: Path) -> None:
+    code, out, err = run_cli("--port", str(tmp_path / "nope"), "--dry-run")
+    assert code == 0
+    assert ":main.py" in out and f":{PACKAGE}/codec.mpy" in out
+    assert "mpremote connect" in out and "soft-reset" in out
+    assert "does not exist now" in err
+
+
+def test_missing_port_is_a_clear_error(tmp_path: Path) -> None:
+    code, _, err = run_cli("--port", str(tmp_path / "ttyACM9"))
+    assert code == 1
+    assert f"port {tmp_path / 'ttyACM9'} does not exist" in err
+
+
+def test_no_repl_answering_is_a_clear_error(tmp_path: Path) -> None:
+    board = MicroPythonBoard(tmp_path, answer=False)
+    try:
+        code, _, err = run_cli("--port", board.path)
+    finally:
+        board.close()
+    assert code == 1
+    assert f"no MicroPython REPL answered on {board.path}" in err
+    assert "ignores Ctrl-C" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_running_firmware_refuses_a_deploy_and_keeps_running() -> None:
+    """The virtual board runs the real firmware: Ctrl-C and Ctrl-A are only garbage to it."""
+    from mnsu.link import Link
+
+    vb = VirtualBoard(ROOT / "examples" / "leg.yaml", realtime=True)
+    vb.start()
+    try:
+        code, _, err = run_cli("--port", vb.path)
+        assert code == 1 and "no MicroPython REPL answered" in err
+        with Link(vb.path) as link:
+            assert link.caps is not None and link.caps.protocol == 1
+    finally:
+        vb.stop()
+
+
+def test_cli_help_lists_deploy() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mnsu.cli", "deploy", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ},
+        timeout=60,
+    )
+    assert proc.returncode == 0 and "--dry-run" in proc.stdout
+
+
+@pytest.mark.parametrize("march", ["armv6m", "xtensawin", "none"])
+def test_stage_compiles_for_each_target(tmp_path: Path, march: str) -> None:
+    files = stage_firmware(tmp_path, march)
+    assert all((tmp_path / f).stat().st_size > 0 for f in files)
