@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DURATION ?= 20
 OUT ?= out
 
-.PHONY: demo test lint typecheck typecheck-firmware firmware-check unit bench venv clean ros-venv ros-test
+.PHONY: demo test lint typecheck typecheck-firmware firmware-check unit bench venv clean ros-venv ros-test hil
 
 venv: $(STAMP)
 
@@ -44,7 +44,7 @@ demo: $(STAMP)
 	mkdir -p $(OUT)
 	$(BIN)/mnsu demo --duration $(DEMO_DURATION) --plot $(OUT)/demo.png
 
-test: lint typecheck typecheck-firmware firmware-check unit ros-test
+test: lint typecheck typecheck-firmware firmware-check unit hil ros-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check host tests bench
@@ -71,6 +71,13 @@ firmware-check: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Hardware-in-the-loop suite (docs/hil.md): the virtual board, or a real board when MNSU_PORT is set.
+hil: $(STAMP)
+	$(BIN)/ruff check hil_tests
+	$(BIN)/ruff format --check hil_tests
+	$(BIN)/mypy --strict hil_tests
+	$(BIN)/python -m pytest -q -ra hil_tests
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

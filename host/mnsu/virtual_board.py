@@ -102,6 +102,8 @@ class VirtualBoard:
         self._stop = threading.Event()
         self._unplug = threading.Event()
         self._replug = threading.Event()
+        self._reset_done: threading.Event | None = None  # a soft_reset() waiting for the thread
+        self.soft_resets = 0
         self.error: BaseException | None = None
         self._open_pty()
 
@@ -141,6 +143,22 @@ class VirtualBoard:
         else:
             self._replug.set()
 
+    def soft_reset(self, timeout_s: float = 10.0) -> None:
+        """Restart the firmware as a board's reset does (CoSim.soft_reset): same flash, the
+        circuit and the leg keep running; the pty stays (as USB CDC stays on a soft reset)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._soft_reset_now()
+            return
+        done = threading.Event()
+        self._reset_done = done
+        if not done.wait(timeout_s):
+            raise VirtualBoardError(f"soft reset not done within {timeout_s:g} s")
+
+    def _soft_reset_now(self) -> None:
+        self.pump()
+        self.sim.soft_reset()
+        self.soft_resets += 1
+
     # ------------------------------------------------------------ running
     @property
     def t(self) -> float:
@@ -175,6 +193,11 @@ class VirtualBoard:
                 self._replug.clear()
                 if self._master is None:
                     self._open_pty()
+            done = self._reset_done
+            if done is not None:
+                self._reset_done = None
+                self._soft_reset_now()
+                done.set()
             if self.realtime:
                 ahead = (sim.t - t0) / self.speed - (time.monotonic() - wall0)
                 if ahead > 0.002:
