@@ -79,9 +79,13 @@ hil: $(STAMP)
 	$(BIN)/mypy --strict hil_tests
 	$(BIN)/python -m pytest -q -ra hil_tests
 
-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+# Benchmarks print ratios measured side by side in one run (these machines are noisy).
+bench: $(ROS_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,ros,bench]'
 	$(BIN)/python bench/emulator_speed.py
+	$(BIN)/python bench/firmware_speed.py
+	$(BIN)/python bench/link_speed.py
+	$(ROS_ENV) $(BIN)/python bench/ros_telemetry.py --executor both
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
