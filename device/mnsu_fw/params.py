@@ -57,7 +57,7 @@ TABLE: "tuple[tuple[str, str, float, float, float, str, str], ...]" = (
     ("watchdog_s", "f", 0.25, 0.02, 10.0, "s", "SAFE after this long without a host frame"),
     ("safe_pose", "e", 1, 0, 2, "", "pose on watchdog: 0 hold, 1 neutral, 2 limp"),
     ("estop_pose", "e", 2, 0, 2, "", "pose on e-stop: 0 hold, 1 neutral, 2 limp"),
-    ("telemetry_hz", "i", 100, 0, 500, "Hz", "telemetry frame rate (0: off)"),
+    ("telemetry_hz", "i", 100, 0, 1000, "Hz", "telemetry frame rate (0: off)"),
     ("spike_events", "b", 1, 0, 1, "", "send an event per spike (bursts/contact always)"),
     ("drive_level", "f", 0.6, 0.0, 1.0, "", "descending drive output (PWM duty into the RC)"),
     ("drive_pwm_hz", "i", 20000, 1000, 100000, "Hz", "drive PWM frequency"),

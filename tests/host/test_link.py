@@ -89,8 +89,8 @@ def test_handshake_params_and_refusals(peer: Peer) -> None:
             return sum(1 for f in peer.received if f[0] != c.HEARTBEAT)
 
         sent = requests()
-        with pytest.raises(ParamError, match=r"telemetry_hz: 501 outside \[0, 500\] Hz"):
-            link.set_param("telemetry_hz", 501)
+        with pytest.raises(ParamError, match=r"telemetry_hz: 1001 outside \[0, 1000\] Hz"):
+            link.set_param("telemetry_hz", 1001)
         with pytest.raises(ParamError, match="unknown parameter 'nope'"):
             link.set_param("nope", 1)
         with pytest.raises(ParamError, match="whole number"):
