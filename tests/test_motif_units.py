@@ -3,6 +3,7 @@ membrane noise: against the independent RK4 reference, closed forms and the moti
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -161,3 +162,34 @@ def test_errors_of_the_extended_keys(tmp_path: Path, key: str, value: object, me
     path.write_text(yaml.safe_dump({"neurons": {"S": neuron}}))
     with pytest.raises(BoardError, match=message):
         load_board(path)
+
+
+def test_phase_diagram_of_the_bursting_unit_shows_the_four_regimes(
+    examples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mnsu.cli import main
+
+    code = main(
+        [
+            "sweep",
+            str(examples / "bursting.yaml"),
+            "--param",
+            "neurons.S.I_bias_d=400uA:500uA:3",
+            "--param",
+            "neurons.S.R_c=6kohm:16kohm:3",
+            "--duration",
+            "3",
+            "--json",
+            "--jobs",
+            "2",
+        ]
+    )
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    counts = result["counts"]
+    for regime in ("tonic", "fast", "burst-short", "burst-long"):
+        assert counts.get(regime, 0) >= 1, counts
+    # rows: R_c 6, 11, 16 kohm (the second parameter); columns: I_bias_d 400, 450, 500 uA
+    assert result["map"][0][0] == "burst-long"  # weak drive, strong coupling
+    assert result["map"][2][1] == "tonic"  # weak coupling
+    assert result["map"][0][2] == "fast"  # strong drive, strong coupling
