@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from mnsu.board import BoardError, load_board
+from mnsu.commands import add_set_option
 from mnsu.resonance import (
     Response,
     burst_frequency,
@@ -50,7 +51,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--burst-gap", type=float, default=0.03, help="s gap splitting bursts (0.03)")
     p.add_argument("--pendulum", metavar="START:STOP:N", help="pendulum natural frequencies in Hz")
     p.add_argument("--leg", default="examples/leg.yaml", help="board file with the leg section")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V")
+    add_set_option(p, "neurons.R.adapt_q=3")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--plot", metavar="FIG.png", help="write the response curves")
     p.set_defaults(func=run)

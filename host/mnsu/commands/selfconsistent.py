@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mnsu.board import BoardError, load_board
+from mnsu.commands import add_set_option
 from mnsu.selfconsistency import Analysis, SelfConsistencyError, analyse
 
 
@@ -27,14 +28,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("board", help="board file (YAML, SI units)")
     p.add_argument("--neuron", required=True, help="the unit to analyse")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY.PATH=VALUE",
-        help="override a board value, e.g. synapses.0.W=250e-6",
-    )
+    add_set_option(p, "synapses.0.W=250e-6")
     p.add_argument(
         "--fi",
         choices=("auto", "closed-form", "measured"),

@@ -12,6 +12,7 @@ import numpy as np
 
 from mnsu.analysis import DEFAULT_BURST_GAP, DEFAULT_TRANSIENT, neuron_stats, phase_lags
 from mnsu.board import Board, BoardError, load_board
+from mnsu.commands import add_set_option
 from mnsu.emulator import Emulator
 from mnsu.progress import Progress
 from mnsu.traces import adc_trace, membrane_and_on, readout, sample_times
@@ -26,14 +27,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("board", help="board file (YAML, SI units)")
     p.add_argument("--duration", type=float, default=10.0, help="simulated time in s (10)")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY.PATH=VALUE",
-        help="override a board value, e.g. neurons.F.I_bias=300e-6 or synapses.0.W='-400 uA'",
-    )
+    add_set_option(p, "neurons.F.I_bias=300e-6 or synapses.0.W='-400 uA'")
     p.add_argument(
         "--transient",
         type=float,

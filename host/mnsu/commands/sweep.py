@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mnsu.board import NEURON_KEYS, SYNAPSE_KEYS, Board, BoardError, load_board
+from mnsu.commands import add_set_option
 from mnsu.emulator import Emulator
 from mnsu.progress import Progress
 from mnsu.regimes import REGIMES, RegimeRules, classify
@@ -185,14 +186,7 @@ def add_parser(sub: Any) -> None:
         metavar="KEY.PATH=START:STOP:N",
         help="swept board value, e.g. neurons.U.I_bias=100uA:1.2mA:23 (once or twice)",
     )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY.PATH=VALUE",
-        help="fixed override of a board value, as in mnsu simulate",
-    )
+    add_set_option(p, "defaults.adapt_tau=0.3 (fixed at every point)")
     p.add_argument(
         "--duration", type=float, default=DEFAULT_DURATION, help=f"s per point ({DEFAULT_DURATION})"
     )
