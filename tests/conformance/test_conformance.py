@@ -62,6 +62,7 @@ def record_virtual(board: Path, tmp_path: Path, *extra: str) -> tuple[int, dict[
         wall = time.monotonic() - t
     finally:
         vb.stop()
+    assert out.strip(), f"no JSON on stdout (exit {code}): {err}"
     result: dict[str, object] = json.loads(out)
     print(err)
     print(f"conformance wall time {wall:.1f} s")

@@ -64,7 +64,7 @@ class MicroPythonBoard:
                 self.soft_reboots += 1
                 os.write(mb, b"MPY: soft reboot\r\n")
                 self._spawn()
-                time.sleep(0.2)  # its banner first, then back into the raw REPL
+                self._forward_banner()  # its banner first, then back into the raw REPL
                 os.write(ma, b"\x01")
             ready, _, _ = select.select([ma, mb], [], [], 0.05)
             for fd in ready:
@@ -75,6 +75,17 @@ class MicroPythonBoard:
                 if fd == mb and not self.answer:
                     continue  # swallowed, as by a running firmware
                 os.write(mb if fd == ma else ma, data)
+
+    def _forward_banner(self, timeout_s: float = 5.0) -> None:
+        """Pass the fresh interpreter's output on until its prompt (bounded in time)."""
+        seen = b""
+        deadline = time.monotonic() + timeout_s
+        while not seen.endswith(b">>> ") and time.monotonic() < deadline:
+            ready, _, _ = select.select([self._ma], [], [], 0.05)
+            if ready:
+                data = os.read(self._ma, 4096)
+                os.write(self._mb, data)
+                seen = (seen + data)[-64:]
 
     def close(self) -> None:
         self._stop.set()

@@ -40,6 +40,7 @@ from mnsu.conformance import (
 from mnsu.link import Event, Link, LinkError, Telemetry
 
 RECORD_SETTINGS = ("touchdown_enable", "telemetry_hz", "spike_events")
+CMD_TIMEOUT_S = 5.0  # a loaded host or a busy board may answer late; the default is 1 s
 
 
 def add_parser(sub: Any) -> None:
@@ -97,13 +98,13 @@ def record(
                 f"{port}: the board samples {caps.n_adc} ADC channels; the board file probes "
                 f"channel(s) {missing} (set n_channels)"
             )
-        saved = {name: link.get_param(name) for name in RECORD_SETTINGS}
-        vref = link.get_param("adc_vref_v")
-        drive = link.get_param("drive_level")
+        saved = {name: link.get_param(name, timeout_s=CMD_TIMEOUT_S) for name in RECORD_SETTINGS}
+        vref = link.get_param("adc_vref_v", timeout_s=CMD_TIMEOUT_S)
+        drive = link.get_param("drive_level", timeout_s=CMD_TIMEOUT_S)
         try:
-            link.set_param("touchdown_enable", 0)
-            link.set_param("spike_events", 1)
-            link.set_param("telemetry_hz", telemetry_hz)
+            link.set_param("touchdown_enable", 0, timeout_s=CMD_TIMEOUT_S)
+            link.set_param("spike_events", 1, timeout_s=CMD_TIMEOUT_S)
+            link.set_param("telemetry_hz", telemetry_hz, timeout_s=CMD_TIMEOUT_S)
             sub = link.subscribe(("telemetry", "event"))
             spikes: dict[str, list[float]] = {n: [] for n in channels.values()}
             on: dict[str, list[float]] = {n: [] for n in channels.values()}
@@ -152,7 +153,7 @@ def record(
             }
         finally:
             for name, value in saved.items():
-                link.set_param(name, value)
+                link.set_param(name, value, timeout_s=CMD_TIMEOUT_S)
     assert t0 is not None
     return Recording(
         duration_s=t_last - t0,
