@@ -92,7 +92,7 @@ def subscriber(duration_s: float, rate_hz: float, executor_kind: str) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=float, default=60.0, help="measured window (s)")
-    ap.add_argument("--rate", type=int, default=500, help="telemetry rate (Hz, <= 500)")
+    ap.add_argument("--rate", type=int, default=500, help="telemetry rate (Hz, <= 1000)")
     ap.add_argument("--executor", choices=("events", "single", "both"), default="events")
     ap.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()

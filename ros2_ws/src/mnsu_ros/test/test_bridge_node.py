@@ -174,7 +174,7 @@ def test_parameter_set_reaches_the_board(rig: Rig) -> None:
         ({"hip_min_deg": 50.0}, "hip_min_deg = 50.0 deg must be < hip_max_deg (35.0 deg)"),
         ({"mode": "walk"}, "mode must be one of idle, cpg, host, hold; got 'walk'"),
         ({"safe_pose": "crouch"}, "safe_pose must be one of hold, neutral, limp"),
-        ({"telemetry_rate_hz": 1000}, "telemetry_rate_hz"),
+        ({"telemetry_rate_hz": 1001}, "telemetry_rate_hz"),
         ({"port": "/dev/null"}, "read-only"),
     ],
 )

@@ -48,7 +48,7 @@ def test_valid_set_returns_normalised_values() -> None:
     [
         ({"hip_amp_deg": 120.0}, "hip_amp_deg = 120.0 deg is out of range [0, 90] deg"),
         ({"hip_amp_deg": math.nan}, "hip_amp_deg must be finite"),
-        ({"telemetry_rate_hz": 501}, "telemetry_rate_hz = 501 Hz is out of range [0, 500] Hz"),
+        ({"telemetry_rate_hz": 1001}, "telemetry_rate_hz = 1001 Hz is out of range [0, 1000] Hz"),
         ({"watchdog_timeout": 0.001}, "watchdog_timeout = 0.001 s is out of range [0.02, 10] s"),
         ({"mode": "walk"}, "mode must be one of idle, cpg, host, hold; got 'walk'"),
         ({"safe_pose": 1}, "safe_pose must be one of hold, neutral, limp"),
