@@ -284,16 +284,23 @@ class Segment:
             # V moves monotonically toward the level over [t, t+window]: one evaluation
             # tells whether it gets there, and if so the crossing is unique in that span.
             end = t + window
-            if direction * (level - self.voltage(end)) > 0.0:
+            gap_end = direction * (level - self.voltage(end))
+            if gap_end > 0.0:
                 return end, False
-            return self._solve_crossing(t + h, end, level, direction), True
+            # first guess: the secant through both ends of the bracket
+            guess = t + window * gap / (gap - gap_end)
+            return self._solve_crossing(t + h, end, guess, level, direction), True
         return t + h, False
 
-    def _solve_crossing(self, lo: float, hi: float, level: float, direction: float) -> float:
+    def _solve_crossing(
+        self, lo: float, hi: float, x: float, level: float, direction: float
+    ) -> float:
         """The crossing in (lo, hi], where direction*(level - V) falls monotonically from > 0
-        at lo to <= 0 at hi: Newton steps kept inside the bracket, else bisection."""
+        at lo to <= 0 at hi, from the guess x: Newton steps kept inside the bracket, else
+        bisection."""
         exp = math.exp
-        x = lo
+        if not lo <= x <= hi:
+            x = 0.5 * (lo + hi)
         for _ in range(60):
             dt = x - self.t0
             v = self.vc
@@ -312,6 +319,8 @@ class Segment:
                     return x
                 lo = x
             else:
+                if f >= -CROSSING_TOLERANCE:
+                    return x
                 hi = x
             if hi - lo < 1e-13:
                 return hi
