@@ -9,15 +9,7 @@ import pytest
 import yaml
 
 from mnsu.board import BoardError, load_board
-
-P0 = {
-    "C": "1 uF",
-    "R_leak": "20 kohm",
-    "V_th": "3.0 V",
-    "V_on": "0.8 V",
-    "R_on": "1 kohm",
-    "I_hold": "1 mA",
-}
+from p0 import P0
 
 
 def write(tmp_path: Path, data: object, name: str = "board.yaml") -> Path:

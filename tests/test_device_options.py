@@ -8,6 +8,7 @@ import pytest
 
 from mnsu.board import load_board, parse_board
 from mnsu.emulator import Emulator
+from p0 import P0
 
 
 def lif(examples: Path, *overrides: str) -> Emulator:
@@ -38,15 +39,7 @@ def test_minimum_off_time_sets_the_interval(examples: Path) -> None:
 
 def test_synaptic_delay_shifts_arrivals(examples: Path) -> None:
     raw = {
-        "defaults": {
-            "C": "1 uF",
-            "R_leak": "20 kohm",
-            "V_th": 3.0,
-            "V_on": 0.8,
-            "R_on": "1 kohm",
-            "I_hold": "1 mA",
-            "R_off": "10 Mohm",
-        },
+        "defaults": {**P0, "R_off": "10 Mohm"},
         "neurons": {"A": {"I_bias": "300 uA"}, "B": {"I_bias": "0 A"}},
         "synapses": [{"pre": "A", "post": "B", "W": "50 uA", "tau": "30 ms", "delay": "2 ms"}],
     }

@@ -15,6 +15,7 @@ from fine_step import simulate_fine
 from mnsu.analysis import neuron_stats
 from mnsu.board import BoardError, load_board
 from mnsu.emulator import Emulator
+from p0 import P0
 
 RESONANT = [
     "neurons.U.adapt_a=5e-5",
@@ -147,16 +148,7 @@ def test_strong_noise_breaks_the_silent_state(examples: Path) -> None:
     ],
 )
 def test_errors_of_the_extended_keys(tmp_path: Path, key: str, value: object, message: str) -> None:
-    neuron: dict[str, object] = {
-        "C": "1 uF",
-        "R_leak": "20 kohm",
-        "V_th": 3.0,
-        "V_on": 0.8,
-        "R_on": "1 kohm",
-        "I_hold": "1 mA",
-        "retrigger_window": "3 ms",
-        "V_retrigger": "2.2 V",
-    }
+    neuron: dict[str, object] = {**P0, "retrigger_window": "3 ms", "V_retrigger": "2.2 V"}
     neuron[key] = value
     path = tmp_path / "b.yaml"
     path.write_text(yaml.safe_dump({"neurons": {"S": neuron}}))
