@@ -172,7 +172,10 @@ class Emulator:
                     break
                 _, unit, _, crossing = heapq.heappop(checks)
                 self.t = tc
-                self._check(unit, tc, crossing)
+                if crossing:
+                    self._check(unit, tc)
+                else:  # only a look-ahead: plan the next look (most checks)
+                    self._plan_check(unit, tc)
             else:
                 if ts > t_end:
                     break
@@ -286,15 +289,16 @@ class Emulator:
             self._restart(i, t, self.segments[i].value(t), self.segments[i].on)
 
     def _syn_currents(self, i: int, t: float) -> list[float]:
-        model = self.models[i]
-        out = [0.0] * len(model.rates)
+        out = [0.0] * len(self.models[i].rates)
+        exp = math.exp
         for syn in self._incoming[i]:
-            if syn.s != 0.0:
-                out[syn.group] += syn.W * syn.activation(t)
+            if syn.s != 0.0:  # Synapse.activation, inlined (once per restart and synapse)
+                out[syn.group] += syn.W * syn.s * exp(-(t - syn.ts) / syn.tau)
         return out
 
     def _restart(self, i: int, t: float, x: list[float], on: bool) -> None:
-        seg = Segment()
+        # rebase sets every slot, so skip Segment.__init__'s empty lists (hot path)
+        seg = Segment.__new__(Segment)
         rebase(self.models[i], seg, t, x, on, self.current[i], self._syn_currents(i, t))
         self.segments[i] = seg
         if self.record:
@@ -319,10 +323,8 @@ class Emulator:
                 when = t + _MIN_LOOKAHEAD  # rounding left no step: force progress
             heapq.heappush(self._checks, (when, i, self._version[i], crossing))
 
-    def _check(self, i: int, t: float, crossing: bool) -> None:
-        if not crossing:
-            self._plan_check(i, t)
-            return
+    def _check(self, i: int, t: float) -> None:
+        """Unit i's device switches at t (a crossing check fell due)."""
         seg = self.segments[i]
         x = seg.value(t)
         spec = self.models[i].spec
