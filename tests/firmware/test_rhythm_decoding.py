@@ -91,11 +91,12 @@ def test_phase_is_continuous_when_the_drive_changes_frequency(host: Host) -> Non
         assert dt < 0.011, t_on
         errors.append(err)
     # The board's period varies by up to ~12 % from cycle to cycle at this drive; the estimator
-    # predicts each onset from the previous period, so the phase at an onset is off by exactly
-    # that cycle's relative change of period (measured: within 0.005 cycle of it).
+    # predicts each onset from the previous period, so the phase at an onset is off by
+    # that cycle's relative change of period, plus what the bounded catch-up carries over from
+    # the cycle before (measured: within 0.012 cycle of it).
     k0 = onsets.index(late[0])
     for i, err in enumerate(errors):
         cycle = onsets[k0 + i] - onsets[k0 + i - 1]
         previous = onsets[k0 + i - 1] - onsets[k0 + i - 2]
-        assert err <= abs(cycle / previous - 1.0) + 0.01, (i, err, cycle, previous)
+        assert err <= abs(cycle / previous - 1.0) + 0.02, (i, err, cycle, previous)
     assert mean(errors) < 0.08, errors
