@@ -144,3 +144,21 @@ def test_determinism_and_bad_dt(examples: Path) -> None:
         a.advance(float("nan"))
     with pytest.raises(KeyError, match="no probe on ADC channel 7"):
         a.read_adc(7)
+
+
+def test_injection_sets_a_current_and_rejects_bad_targets(examples: Path) -> None:
+    emu = Emulator(load_board(examples / "lif.yaml", ["neurons.U.I_bias=0"]))
+    emu.inject("U", 300e-6)
+    emu.advance(1.0)
+    rate = (len(emu.spikes[0]) - 1) / (emu.spikes[0][-1] - emu.spikes[0][0])
+    assert rate == pytest.approx(130.77, rel=0.005)  # as with a 300 uA bias
+    emu.inject(0, 0.0)
+    count = len(emu.spikes[0])
+    emu.advance(0.5)
+    assert len(emu.spikes[0]) <= count + 1  # injection off: silent again
+    with pytest.raises(KeyError, match="no neuron 'Q'; the board has U"):
+        emu.inject("Q", 1e-6)
+    with pytest.raises(IndexError, match="no neuron number 3"):
+        emu.inject(3, 1e-6)
+    with pytest.raises(ValueError, match="injected current must be finite"):
+        emu.inject("U", float("nan"))

@@ -269,7 +269,14 @@ class Emulator:
 
     def inject(self, neuron: int | str, amps: float) -> None:
         """Set an external current (A) into a neuron, replacing the previous injection."""
-        i = self.names.index(neuron) if isinstance(neuron, str) else neuron
+        if isinstance(neuron, str):
+            if neuron not in self.names:
+                raise KeyError(f"no neuron {neuron!r}; the board has {', '.join(self.names)}")
+            i = self.names.index(neuron)
+        elif 0 <= neuron < len(self.names):
+            i = neuron
+        else:
+            raise IndexError(f"no neuron number {neuron}; the board has {len(self.names)}")
         if not math.isfinite(amps):
             raise ValueError(f"injected current must be finite, got {amps!r}")
         delta = amps - self._external[i]
