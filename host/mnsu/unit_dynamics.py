@@ -387,21 +387,7 @@ class Segment:
                 # g falls for ever from g(t) < 0 (toward the level is > 0): V only moves away
                 return math.inf, False
             x = t + u1
-            dt = u1 + t - t0
-            v = self.vc
-            dv = 0.0
-            size = 0.0
-            d2v = 0.0
-            curv = 0.0
-            for c, r in zip(rv, rr, strict=False):
-                term = c * exp(r * dt)
-                v += term
-                term *= r
-                dv += term
-                size += abs(term)
-                term *= r
-                d2v += term
-                curv += abs(term)
+            v, dv, size, d2v, curv = self._real_derivatives(u1 + t - t0)
             slope_x = direction * dv
             if slope_x < -1e-9 * size:
                 # even g's maximum is away from the level: V only moves away
@@ -449,21 +435,7 @@ class Segment:
                     return math.inf, False
                 if not x_new < hi:
                     x_new = x + span * slope / (slope - slope_hi)  # secant root of dV/dt
-            dt = x_new - t0
-            v = self.vc
-            dv = 0.0
-            size = 0.0
-            new_d2v = 0.0
-            new_curv = 0.0
-            for c, r in zip(rv, rr, strict=False):
-                term = c * exp(r * dt)
-                v += term
-                term *= r
-                dv += term
-                size += abs(term)
-                term *= r
-                new_d2v += term
-                new_curv += abs(term)
+            v, dv, size, new_d2v, new_curv = self._real_derivatives(x_new - t0)
             new_slope = direction * dv
             if new_slope < -1e-9 * size:
                 hi, slope_hi = x_new, new_slope
@@ -482,6 +454,26 @@ class Segment:
             guess = x + (x_new - x) * gap / (gap - new_gap)
             return self._solve_crossing(x, x_new, guess, level, direction), True
         return (x, False) if x > t else None
+
+    def _real_derivatives(self, dt: float) -> tuple[float, float, float, float, float]:
+        """For real modes only, at dt after t0: V, dV/dt, sum |dV/dt terms|, d2V/dt2 and
+        sum |d2V/dt2 terms| (the last is a bound on |d2V/dt2| from then on)."""
+        exp = math.exp
+        v = self.vc
+        dv = 0.0
+        size = 0.0
+        d2v = 0.0
+        curv = 0.0
+        for c, r in zip(self.rv, self.rr, strict=False):
+            term = c * exp(r * dt)
+            v += term
+            term *= r
+            dv += term
+            size += abs(term)
+            term *= r
+            d2v += term
+            curv += abs(term)
+        return v, dv, size, d2v, curv
 
     def _solve_crossing(
         self, lo: float, hi: float, x: float, level: float, direction: float
