@@ -163,12 +163,7 @@ class PWM:
         self._freq = 0
         self._duty_u16 = 0
         self._duty_ns = 0
-        if freq:
-            self.freq(freq)
-        if duty_u16 >= 0:
-            self.duty_u16(duty_u16)
-        if duty_ns >= 0:
-            self.duty_ns(duty_ns)
+        self.init(freq, duty_u16, duty_ns)
 
     def init(self, freq: int = 0, duty_u16: int = -1, duty_ns: int = -1) -> None:
         if freq:
