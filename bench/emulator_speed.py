@@ -24,8 +24,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
-from mnsu.board import Board, load_board, parse_board  # noqa: E402
-from mnsu.emulator import Emulator  # noqa: E402
+from mnsu.circuit.board import Board, load_board, parse_board  # noqa: E402
+from mnsu.circuit.emulator import Emulator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

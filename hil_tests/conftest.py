@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from mnsu.cosim.virtual_board import VirtualBoard
 from mnsu.link import Link, Telemetry
-from mnsu.virtual_board import VirtualBoard
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BOARD = ROOT / "examples" / "leg.yaml"

@@ -8,7 +8,7 @@ window (no membrane noise, no delays).
 
 from __future__ import annotations
 
-from mnsu.board import Board
+from mnsu.circuit.board import Board
 
 
 def simulate_fine(board: Board, duration: float, dt: float = 10e-6) -> list[list[float]]:

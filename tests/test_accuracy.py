@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fine_step import simulate_fine
-from mnsu.board import load_board
-from mnsu.emulator import Emulator
+from mnsu.circuit.board import load_board
+from mnsu.circuit.emulator import Emulator
 
 
 def test_first_50_spikes_of_hco_agree_within_0_1_ms(examples: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mnsu.analysis import find_bursts, neuron_stats, phase_lag
+from mnsu.analysis.rhythm import find_bursts, neuron_stats, phase_lag
 
 
 def train(period: float, n_bursts: int, spikes: int, isi: float, start: float = 0.0) -> list[float]:

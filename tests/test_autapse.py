@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mnsu.board import load_board
-from mnsu.emulator import Emulator
+from mnsu.circuit.board import load_board
+from mnsu.circuit.emulator import Emulator
 
 
 def spikes_between(spikes: list[float], start: float, stop: float) -> list[float]:

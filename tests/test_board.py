@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mnsu.board import BoardError, load_board
+from mnsu.circuit.board import BoardError, load_board
 from p0 import P0
 
 

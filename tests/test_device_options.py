@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mnsu.board import load_board, parse_board
-from mnsu.emulator import Emulator
+from mnsu.circuit.board import load_board, parse_board
+from mnsu.circuit.emulator import Emulator
 from p0 import P0
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mnsu.analysis import NeuronStats, neuron_stats, phase_lag
-from mnsu.board import load_board
-from mnsu.emulator import Emulator
+from mnsu.analysis.rhythm import NeuronStats, neuron_stats, phase_lag
+from mnsu.circuit.board import load_board
+from mnsu.circuit.emulator import Emulator
 
 
 def run_hco(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mnsu.board import load_board
-from mnsu.device_model import Device, iv_sweep
-from mnsu.emulator import Emulator
+from mnsu.circuit.board import load_board
+from mnsu.circuit.device import Device, iv_sweep
+from mnsu.circuit.emulator import Emulator
 
 C, R_L, V_TH, V_ON, R_ON, I_H, R_OFF = 1e-6, 20e3, 3.0, 0.8, 1e3, 1e-3, 10e6
 V_OFF = V_ON + I_H * R_ON

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from fine_step import simulate_fine
-from mnsu.analysis import neuron_stats
-from mnsu.board import BoardError, load_board
-from mnsu.emulator import Emulator
+from mnsu.analysis.rhythm import neuron_stats
+from mnsu.circuit.board import BoardError, load_board
+from mnsu.circuit.emulator import Emulator
 from p0 import P0
 
 RESONANT = [

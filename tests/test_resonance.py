@@ -6,11 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mnsu.board import load_board
-from mnsu.cli import main
-from mnsu.emulator import Emulator
-from mnsu.leg import PendulumSpec, pendulum_natural_frequency_hz
-from mnsu.resonance import (
+from mnsu.analysis.resonance import (
     burst_frequency,
     drive_response,
     peak,
@@ -18,6 +14,10 @@ from mnsu.resonance import (
     rate_modulation,
     spring_for,
 )
+from mnsu.circuit.board import load_board
+from mnsu.circuit.emulator import Emulator
+from mnsu.cli import main
+from mnsu.robot.leg import PendulumSpec, pendulum_natural_frequency_hz
 
 
 def test_rate_modulation_of_a_periodic_train() -> None:

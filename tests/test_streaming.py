@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnsu.adc import adc_code
-from mnsu.board import load_board
-from mnsu.emulator import Emulator
-from mnsu.traces import adc_trace, membrane_and_on, sample_times
+from mnsu.circuit.adc import adc_code
+from mnsu.circuit.board import load_board
+from mnsu.circuit.emulator import Emulator
+from mnsu.circuit.traces import adc_trace, membrane_and_on, sample_times
 
 
 def test_ticks_of_half_a_millisecond_give_the_same_spikes(examples: Path) -> None:

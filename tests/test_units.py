@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mnsu.units import UnitError, parse_quantity
+from mnsu.circuit.units import UnitError, parse_quantity
 
 
 @pytest.mark.parametrize(

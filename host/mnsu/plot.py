@@ -10,9 +10,9 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no screen
 import matplotlib.pyplot as plt  # noqa: E402
 
-from mnsu.analysis import DEFAULT_BURST_GAP, find_bursts  # noqa: E402
-from mnsu.emulator import Emulator  # noqa: E402
-from mnsu.traces import membrane_and_on, sample_times  # noqa: E402
+from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, find_bursts  # noqa: E402
+from mnsu.circuit.emulator import Emulator  # noqa: E402
+from mnsu.circuit.traces import membrane_and_on, sample_times  # noqa: E402
 
 
 def plot_run(

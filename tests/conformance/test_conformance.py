@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mnsu.board import load_board
-from mnsu.cli import main
-from mnsu.conformance import (
+from mnsu.analysis.conformance import (
     ConformanceError,
     Recording,
     compare,
@@ -23,7 +21,9 @@ from mnsu.conformance import (
     fitted_board_yaml,
     scaled_board,
 )
-from mnsu.virtual_board import VirtualBoard
+from mnsu.circuit.board import load_board
+from mnsu.cli import main
+from mnsu.cosim.virtual_board import VirtualBoard
 
 ROOT = Path(__file__).resolve().parents[2]
 LEG = ROOT / "examples" / "leg.yaml"

@@ -14,7 +14,7 @@ from tests.deploy.mpy_board import MICROPYTHON, MicroPythonBoard
 
 from mnsu.cli import main
 from mnsu.commands.deploy import DEVICE_DIR, PACKAGE, stage_firmware
-from mnsu.virtual_board import VirtualBoard
+from mnsu.cosim.virtual_board import VirtualBoard
 
 ROOT = Path(__file__).resolve().parents[2]
 

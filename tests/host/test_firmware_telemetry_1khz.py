@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from mnsu.cosim.virtual_board import VirtualBoard
 from mnsu.link import Link, Telemetry
-from mnsu.virtual_board import VirtualBoard
 
 LEG = Path(__file__).resolve().parents[2] / "examples" / "leg.yaml"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mnsu.board import JointSpec, LegSpec, load_board
-from mnsu.leg import (
+from mnsu.circuit.board import JointSpec, LegSpec, load_board
+from mnsu.robot.leg import (
     Leg,
     PendulumSpec,
     Servo,

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from mnsu.analysis import neuron_stats
-from mnsu.board import load_board
+from mnsu.analysis.rhythm import neuron_stats
+from mnsu.circuit.board import load_board
+from mnsu.circuit.emulator import Emulator
 from mnsu.cli import main
-from mnsu.emulator import Emulator
+from mnsu.cosim.virtual_board import VirtualBoard
 from mnsu.link import Link, Telemetry
-from mnsu.virtual_board import VirtualBoard
 
 ROOT = Path(__file__).resolve().parents[2]
 LEG = ROOT / "examples" / "leg.yaml"

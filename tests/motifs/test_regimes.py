@@ -1,10 +1,10 @@
-"""mnsu.regimes: the classification rules on synthetic spike trains (pure, fast)."""
+"""mnsu.analysis.regimes: the classification rules on synthetic spike trains (pure, fast)."""
 
 from __future__ import annotations
 
 import pytest
 
-from mnsu.regimes import RegimeRules, classify
+from mnsu.analysis.regimes import RegimeRules, classify
 
 
 def train(isis: list[float], start: float = 0.0) -> list[float]:

@@ -9,10 +9,7 @@ from typing import Any
 
 import pytest
 
-from mnsu.board import load_board
-from mnsu.cli import main
-from mnsu.emulator import Emulator
-from mnsu.selfconsistency import (
+from mnsu.analysis.selfconsistency import (
     Analysis,
     ClosedFormFI,
     analyse,
@@ -20,6 +17,9 @@ from mnsu.selfconsistency import (
     measure_fi,
     peak_activation,
 )
+from mnsu.circuit.board import load_board
+from mnsu.circuit.emulator import Emulator
+from mnsu.cli import main
 
 
 def persistent_rate(board_path: Path, overrides: list[str]) -> tuple[float, int]:

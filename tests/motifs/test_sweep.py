@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from mnsu.board import load_board
+from mnsu.analysis.selfconsistency import ClosedFormFI
+from mnsu.circuit.board import load_board
 from mnsu.cli import main
-from mnsu.selfconsistency import ClosedFormFI
 
 
 def sweep_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:

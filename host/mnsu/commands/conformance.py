@@ -4,9 +4,9 @@ Records the board's spikes, bursts and readout samples through the link for S se
 time, runs the emulator on the same board file (at the drive level the board runs at), and
 prints a table of burst period, duty, spikes per burst, intra-burst rate, spike amplitude and
 phase lag with tolerances and PASS/FAIL (exit 1 when any figure fails). `--fit OUT.yaml` also
-adjusts free values of the board file to the recording (mnsu.conformance.fit) and writes the
-fitted board file. `--save REC.json` keeps the recording; `--recording REC.json` compares or
-fits a saved recording instead of a live board.
+adjusts free values of the board file to the recording (mnsu.analysis.conformance.fit) and
+writes the fitted board file. `--save REC.json` keeps the recording; `--recording REC.json`
+compares or fits a saved recording instead of a live board.
 
 While recording, the touch-down feedback is switched off (the emulator has no leg), telemetry
 runs at --telemetry-hz and per-spike events are on; the previous values are restored after
@@ -22,9 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mnsu.analysis import DEFAULT_BURST_GAP
-from mnsu.board import Board, BoardError, load_board
-from mnsu.conformance import (
+from mnsu.analysis.conformance import (
     DEFAULT_FREE,
     FIT_KEYS,
     ConformanceError,
@@ -37,6 +35,8 @@ from mnsu.conformance import (
     probed_neurons,
     recorded_figures,
 )
+from mnsu.analysis.rhythm import DEFAULT_BURST_GAP
+from mnsu.circuit.board import Board, BoardError, load_board
 from mnsu.link import Event, Link, LinkError, Telemetry
 
 RECORD_SETTINGS = ("touchdown_enable", "telemetry_hz", "spike_events")

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mnsu.board import BoardError, LegSpec, load_board
+from mnsu.circuit.board import BoardError, LegSpec, load_board
 from mnsu.cosim.harness import DEFAULT_BOARD
-from mnsu.leg import circular_spread, event_phases, forward_kinematics, gait_metrics
 from mnsu.link import Event, LinkError, LogLine, Telemetry
 from mnsu.link import Link as SerialLink
+from mnsu.robot.leg import circular_spread, event_phases, forward_kinematics, gait_metrics
 
 # Gait calibration the demo applies (not saved to flash): a smoother burst envelope and a knee
 # mapping that clears the ground in swing for the example leg's geometry.
@@ -100,7 +100,7 @@ def demo(args: argparse.Namespace) -> dict[str, Any]:
     vb = None
     leg_spec: LegSpec | None = None
     if args.port is None:
-        from mnsu.virtual_board import VirtualBoard
+        from mnsu.cosim.virtual_board import VirtualBoard
 
         vb = VirtualBoard(
             args.board, seed=args.seed, realtime=args.realtime, terrain_m=args.terrain

@@ -8,15 +8,15 @@ import json
 import sys
 from typing import Any
 
-from mnsu.board import BoardError, load_board
-from mnsu.commands import add_set_option
-from mnsu.resonance import (
+from mnsu.analysis.resonance import (
     Response,
     burst_frequency,
     drive_response,
     peak,
     pendulum_response,
 )
+from mnsu.circuit.board import BoardError, load_board
+from mnsu.commands import add_set_option
 
 
 def _range(text: str, flag: str) -> list[float]:
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         )
         swings: list[Response] = []
         if naturals:
-            from mnsu.emulator import Emulator
+            from mnsu.circuit.emulator import Emulator
 
             leg_board = load_board(args.leg)
             if leg_board.leg is None:

@@ -1,7 +1,8 @@
 """`mnsu selfconsistent BOARD.yaml --neuron N`: self-consistent rates of a self-exciting unit.
 
 Solves f = F(I_bias + W*s(f) - <w>(f)) for the unit's self-synapses and adaptation (see
-mnsu.selfconsistency), prints every fixed point with its stability, and plots G(f) against f.
+mnsu.analysis.selfconsistency), prints every fixed point with its stability, and plots G(f)
+against f.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mnsu.board import BoardError, load_board
+from mnsu.analysis.selfconsistency import Analysis, SelfConsistencyError, analyse
+from mnsu.circuit.board import BoardError, load_board
 from mnsu.commands import add_set_option
-from mnsu.selfconsistency import Analysis, SelfConsistencyError, analyse
 
 
 def add_parser(sub: Any) -> None:

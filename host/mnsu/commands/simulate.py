@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from mnsu.analysis import DEFAULT_BURST_GAP, DEFAULT_TRANSIENT, neuron_stats, phase_lags
-from mnsu.board import Board, BoardError, load_board
+from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, DEFAULT_TRANSIENT, neuron_stats, phase_lags
+from mnsu.circuit.board import Board, BoardError, load_board
+from mnsu.circuit.emulator import Emulator
+from mnsu.circuit.traces import adc_trace, membrane_and_on, readout, sample_times
 from mnsu.commands import add_set_option
-from mnsu.emulator import Emulator
 from mnsu.progress import Progress
-from mnsu.traces import adc_trace, membrane_and_on, readout, sample_times
 
 
 def add_parser(sub: Any) -> None:

@@ -1,7 +1,7 @@
 """`mnsu sweep BOARD.yaml --param KEY.PATH=START:STOP:N [--param ...]`: a regime map.
 
 Runs the emulator at every point of a 1- or 2-parameter grid (in parallel over cores), classifies
-every neuron's firing regime (mnsu.regimes) and prints a table, one JSON object, or a map.
+every neuron's firing regime (mnsu.analysis.regimes) and prints a table, one JSON object, or a map.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mnsu.board import NEURON_KEYS, SYNAPSE_KEYS, Board, BoardError, load_board
+from mnsu.analysis.regimes import REGIMES, RegimeRules, classify
+from mnsu.circuit.board import NEURON_KEYS, SYNAPSE_KEYS, Board, BoardError, load_board
+from mnsu.circuit.emulator import Emulator
+from mnsu.circuit.units import PREFIXES, UNIT_ALIASES
 from mnsu.commands import add_set_option
-from mnsu.emulator import Emulator
 from mnsu.progress import Progress
-from mnsu.regimes import REGIMES, RegimeRules, classify
-from mnsu.units import PREFIXES, UNIT_ALIASES
 
 DEFAULT_DURATION = 3.0  # s
 DEFAULT_TRANSIENT = 1.0  # s

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from mnsu.board import BoardError
+from mnsu.circuit.board import BoardError
 from mnsu.cosim.harness import DEFAULT_BOARD
 
 
@@ -28,7 +28,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mnsu.virtual_board import VirtualBoard, VirtualBoardError
+    from mnsu.cosim.virtual_board import VirtualBoard, VirtualBoardError
 
     try:
         vb = VirtualBoard(

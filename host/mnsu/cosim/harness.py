@@ -33,8 +33,8 @@ from typing import Literal
 
 from mnsu_fw import board_config
 
-from mnsu.board import Board, load_board
-from mnsu.emulator import Emulator
+from mnsu.circuit.board import Board, load_board
+from mnsu.circuit.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[3]
 DEVICE_DIR = ROOT / "device"

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from mnsu import link as mlink
 from mnsu.cosim.harness import DEFAULT_BOARD
-from mnsu.virtual_board import VirtualBoardError
+from mnsu.cosim.virtual_board import VirtualBoardError
 from mnsu_ros import diagnostics as diag
 from mnsu_ros.board_clock import BoardClock
 from mnsu_ros.parameters import BY_ROS_NAME, BY_TABLE_NAME, ParamError, plan_update
@@ -51,10 +51,10 @@ SWITCH_INTERVAL_S = 0.0002  # s: interpreter-lock hand-over while a virtual boar
 
 
 class InProcessVirtualBoard:
-    """mnsu.virtual_board.VirtualBoard paced in real time on a thread of this process."""
+    """mnsu.cosim.virtual_board.VirtualBoard paced in real time on a thread of this process."""
 
     def __init__(self, board_file: str) -> None:
-        from mnsu.virtual_board import VirtualBoard
+        from mnsu.cosim.virtual_board import VirtualBoard
 
         # The firmware runs in a child process. Ctrl-C in a terminal (or `timeout`) signals
         # the whole process group; with SIGINT/SIGTERM blocked while the child is spawned it
@@ -499,7 +499,7 @@ def board_probe_names(board_file: str) -> dict[int, str]:
         board_file = str(DEFAULT_BOARD)
     if not Path(board_file).is_file():
         return {}
-    from mnsu.board import load_board
+    from mnsu.circuit.board import load_board
 
     board = load_board(board_file)
     return {p.adc: p.neuron for p in board.probes}
@@ -510,7 +510,7 @@ def board_joint_names(board_file: str) -> tuple[str, str] | None:
         board_file = str(DEFAULT_BOARD)
     if not Path(board_file).is_file():
         return None
-    from mnsu.board import load_board
+    from mnsu.circuit.board import load_board
 
     board = load_board(board_file)
     if board.leg is None or len(board.leg.joints) != 2:

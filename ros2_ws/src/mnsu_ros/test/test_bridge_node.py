@@ -55,7 +55,7 @@ class Rig:
     def vb(self) -> Any:
         virtual = self.bridge.session.virtual
         assert virtual is not None
-        return virtual.board  # mnsu.virtual_board.VirtualBoard
+        return virtual.board  # mnsu.cosim.virtual_board.VirtualBoard
 
     def set(self, **values: object) -> Any:
         """Set bridge parameters through the ROS parameter service; the results."""

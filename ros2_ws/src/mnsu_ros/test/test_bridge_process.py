@@ -24,7 +24,7 @@ from mnsu_ros.parameters import BY_ROS_NAME
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 
-from mnsu.virtual_board import VirtualBoard
+from mnsu.cosim.virtual_board import VirtualBoard
 
 PKG = Path(__file__).resolve().parents[1]
 

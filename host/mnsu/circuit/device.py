@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mnsu.board import NeuronSpec
+from mnsu.circuit.board import NeuronSpec
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnsu.analysis import find_bursts, neuron_stats
-from mnsu.board import Board, LegSpec, load_board
-from mnsu.emulator import Emulator
-from mnsu.leg import G, Leg, PendulumSpec, ServoSpec
+from mnsu.analysis.rhythm import find_bursts, neuron_stats
+from mnsu.circuit.board import Board, LegSpec, load_board
+from mnsu.circuit.emulator import Emulator
+from mnsu.robot.leg import G, Leg, PendulumSpec, ServoSpec
 
 
 @dataclass(frozen=True)

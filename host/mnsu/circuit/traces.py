@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from mnsu.adc import adc_codes
-from mnsu.emulator import Emulator
+from mnsu.circuit.adc import adc_codes
+from mnsu.circuit.emulator import Emulator
 
 FloatArray = NDArray[np.float64]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from mnsu.units import UnitError, parse_quantity
+from mnsu.circuit.units import UnitError, parse_quantity
 
 
 class BoardError(ValueError):

@@ -37,9 +37,9 @@ import time
 import tty
 from pathlib import Path
 
-from mnsu.board import Board, load_board
+from mnsu.circuit.board import Board, load_board
 from mnsu.cosim.harness import DEFAULT_BOARD, CoSim
-from mnsu.leg import Leg, LegState, PendulumSpec, ServoSpec
+from mnsu.robot.leg import Leg, LegState, PendulumSpec, ServoSpec
 
 
 class VirtualBoardError(RuntimeError):

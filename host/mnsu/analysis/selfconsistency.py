@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from mnsu.board import Board, NeuronSpec, parse_board
+from mnsu.circuit.board import Board, NeuronSpec, parse_board
 
 # Keys of the isolated unit's board that belong to its adaptation (removed to measure F).
 _ADAPT_KEYS = ("adapt_a", "adapt_b", "adapt_tau", "adapt_q")
@@ -251,8 +251,8 @@ def measure_point(
     The rate counts spikes after the first one (the first ISI starts from V0); fewer than 3
     spikes in `duration` count as silent (rate 0, <V> = the final voltage).
     """
-    from mnsu.emulator import Emulator
-    from mnsu.traces import membrane_and_on
+    from mnsu.circuit.emulator import Emulator
+    from mnsu.circuit.traces import membrane_and_on
 
     emu = Emulator(isolated_board(board, neuron, current), record=True)
     emu.advance_to(duration)

@@ -29,7 +29,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mnsu.board import LegSpec
+from mnsu.circuit.board import LegSpec
 
 G = 9.80665  # standard gravity, m/s^2
 

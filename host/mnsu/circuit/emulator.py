@@ -23,9 +23,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from mnsu.adc import adc_code
-from mnsu.board import Board, ProbeSpec
-from mnsu.unit_dynamics import Segment, UnitModel, rebase
+from mnsu.circuit.adc import adc_code
+from mnsu.circuit.board import Board, ProbeSpec
+from mnsu.circuit.unit_dynamics import Segment, UnitModel, rebase
 
 # Scheduled event kinds
 _INPUT_EDGE = 0  # (units, delta current)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from mnsu.board import ProbeSpec
+from mnsu.circuit.board import ProbeSpec
 
 
 def adc_code(probe: ProbeSpec, volts: float, noise_sample: float = 0.0) -> int:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnsu.board import NeuronSpec
+from mnsu.circuit.board import NeuronSpec
 
 # When a synaptic decay rate coincides with a membrane eigenvalue the particular solution is
 # singular; the rate is moved by this relative amount (error ~1e-7 relative, far below 1 us).

@@ -13,7 +13,7 @@ Figures, per bursting neuron N (the neurons the ADC probes read):
 and for each ordered pair of probed neurons A, B: `A->B.phase_lag` (cycles, circular mean).
 
 Both sides are measured the same way: bursts from spike onset times split at `burst_gap`
-(mnsu.analysis), the amplitude from readout samples taken at the telemetry rate.
+(mnsu.analysis.rhythm), the amplitude from readout samples taken at the telemetry rate.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import yaml
 
-from mnsu.analysis import DEFAULT_BURST_GAP, neuron_stats, phase_lag
-from mnsu.board import Board, BoardError, NeuronSpec, parse_board
-from mnsu.emulator import Emulator
+from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, neuron_stats, phase_lag
+from mnsu.circuit.board import Board, BoardError, NeuronSpec, parse_board
+from mnsu.circuit.emulator import Emulator
 
 Figures = dict[str, float | None]
 

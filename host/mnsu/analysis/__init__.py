@@ -1,0 +1,1 @@
+"""Analysis of spike trains and boards: rhythm, regimes, self-consistency, resonance, fits."""

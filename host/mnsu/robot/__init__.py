@@ -1,0 +1,1 @@
+"""The robot the CPG drives: the leg model and its gait metrics."""
