@@ -68,7 +68,7 @@ def test_every_adc_channel_alive(target: Target, link: Link) -> None:
     vref = link.get_param("adc_vref_v")
     frames = telemetry_window(link, 2.0, 20.0)
     for ch, name in channels.items():
-        volts = [f.adc[ch] / 65536 * vref for f in frames]
+        volts = [f.adc_volts(ch, vref) for f in frames]
         spikes = frames[-1].fields[f"spikes{ch}"] - frames[0].fields[f"spikes{ch}"]
         span = frames[-1].board_time_s - frames[0].board_time_s
         print(f"ADC{ch} ({name}): min {min(volts):.3f} V, max {max(volts):.3f} V, "

@@ -12,6 +12,7 @@ from mnsu_fw import codec as c
 from mnsu_fw import params as p
 
 from mnsu.cosim import CoSim
+from mnsu.protocol import BoardTime
 
 Frame = tuple[float, int, int, int, bytes]  # (host time s, type, seq, t_us, payload)
 
@@ -102,16 +103,9 @@ def burst_onsets(spikes: list[float], gap: float = 0.1) -> list[float]:
 
 
 def unwrap_us(values: list[int]) -> list[float]:
-    """u32 microsecond stamps -> seconds, unwrapping at 2**32."""
-    out: list[float] = []
-    base = 0
-    prev = None
-    for v in values:
-        if prev is not None and v < prev - (1 << 31):
-            base += 1 << 32
-        prev = v
-        out.append((base + v) * 1e-6)
-    return out
+    """u32 microsecond stamps -> seconds, unwrapped past 2**32 (mnsu.protocol.BoardTime)."""
+    clock = BoardTime()
+    return [clock.unwrap(v) * 1e-6 for v in values]
 
 
 def pulse_to_deg(us: float) -> float:

@@ -124,10 +124,9 @@ def record(
                     if t0 is None:
                         t0 = msg.board_time_s
                     t_last = msg.board_time_s
-                    adc = msg.adc
                     for ch, name in channels.items():
                         pr = probes[ch]
-                        volts = adc[ch] / 65536.0 * vref
+                        volts = msg.adc_volts(ch, vref)
                         readout[name].append((volts - pr.offset) / pr.gain)
                 elif isinstance(msg, Event) and t0 is not None and msg.channel in channels:
                     name = channels[msg.channel]

@@ -1,32 +1,25 @@
-"""Host side of the mnsu serial link (docs/link.md): the public names of the link package."""
+"""Host side of the mnsu serial link (docs/link.md): the public names of the link package.
 
-from mnsu.link.client import (
-    KINDS,
-    MODES,
-    RECORD_MAGIC,
-    Caps,
+errors (exceptions), decoder (bytes -> frames -> messages, statistics), subscription
+(message queues), recording (record and replay a session), client (`Link`). The messages
+themselves and their field scaling are `mnsu.protocol`; the parameter table `mnsu.parameters`.
+"""
+
+from mnsu.link.client import Link, check_param
+from mnsu.link.decoder import Decoder, LinkStats
+from mnsu.link.errors import (
     CommandRefused,
-    Connection,
-    Decoder,
     Disconnected,
-    Event,
-    Link,
     LinkError,
-    LinkStats,
     LinkTimeout,
-    LogLine,
-    Message,
     ParamError,
     ParamTableError,
     ProtocolVersionError,
-    Recorder,
-    Subscription,
-    Telemetry,
-    check_param,
-    param_info,
-    read_recording,
-    replay,
 )
+from mnsu.link.recording import RECORD_MAGIC, Recorder, read_recording, replay
+from mnsu.link.subscription import Subscription
+from mnsu.parameters import param_info
+from mnsu.protocol import KINDS, MODES, Caps, Connection, Event, LogLine, Message, Telemetry
 
 __all__ = [
     "LinkError",

@@ -26,550 +26,48 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import queue
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
 
 import serial
 from mnsu_fw import codec, params
 
-# ----------------------------------------------------------------------------- errors
-
-
-class LinkError(RuntimeError):
-    """Base class of link failures; the message says what and where."""
-
-
-class LinkTimeout(LinkError):
-    """The board did not answer within the time given."""
-
-
-class ProtocolVersionError(LinkError):
-    """The board speaks another protocol version than this host."""
-
-
-class ParamTableError(LinkError):
-    """The board's parameter table differs from the one this host was built with."""
-
-
-class ParamError(LinkError, ValueError):
-    """A parameter name or value refused (by the host table check or by the board's NACK)."""
-
-
-class CommandRefused(LinkError):
-    """The board answered NACK; `error` is the codec's ERR_* code."""
-
-    def __init__(self, message: str, error: int, detail: int) -> None:
-        super().__init__(message)
-        self.error = error
-        self.detail = detail
-
-
-class Disconnected(LinkError):
-    """The port is gone (the link is reconnecting) or the link is closed."""
-
-
-# ----------------------------------------------------------------------------- messages
-
-
-@dataclass(frozen=True)
-class Caps:
-    """The board's answer to HELLO."""
-
-    protocol: int
-    fw_version: tuple[int, int, int]
-    n_adc: int
-    n_servo: int
-    sample_rate_hz: int
-    n_params: int
-    params_crc: int
-    board: str
-
-
-@dataclass(frozen=True)
-class Telemetry:
-    """One TELEMETRY frame. Raw integer fields are in `fields` (docs/protocol.md)."""
-
-    seq: int
-    t_host: float
-    board_time_s: float
-    fields: dict[str, int]
-
-    @property
-    def mode(self) -> str:
-        m = self.fields["mode"]
-        return codec.MODE_NAMES[m] if m < len(codec.MODE_NAMES) else f"mode{m}"
-
-    @property
-    def contact(self) -> bool:
-        return bool(self.fields["flags"] & codec.FLAG_CONTACT)
-
-    @property
-    def estop(self) -> bool:
-        return bool(self.fields["flags"] & codec.FLAG_ESTOP)
-
-    @property
-    def locked(self) -> bool:
-        return bool(self.fields["flags"] & codec.FLAG_LOCKED)
-
-    @property
-    def servos_on(self) -> bool:
-        return bool(self.fields["flags"] & codec.FLAG_SERVOS_ON)
-
-    @property
-    def hip_deg(self) -> float:
-        """Hip angle commanded after limits and slew (deg)."""
-        return self.fields["hip_cdeg"] / 100.0
-
-    @property
-    def knee_deg(self) -> float:
-        return self.fields["knee_cdeg"] / 100.0
-
-    @property
-    def phase(self) -> float:
-        """Rhythm phase (cycles, 0..1; 0 = flexor burst onset)."""
-        return self.fields["phase_u16"] / 65536.0
-
-    @property
-    def freq_hz(self) -> float:
-        """Rhythm frequency (Hz); 0 when not locked."""
-        return self.fields["freq_mhz"] / 1000.0
-
-    @property
-    def envelopes(self) -> tuple[float, float]:
-        """(flexor, extensor) burst envelopes, 0..~1."""
-        return self.fields["env_flexor_q15"] / 32768.0, self.fields["env_extensor_q15"] / 32768.0
-
-    @property
-    def adc(self) -> tuple[int, int, int, int]:
-        """Latest ADC reads, 0..65535."""
-        f = self.fields
-        return f["adc0"], f["adc1"], f["adc2"], f["adc3"]
-
-    @property
-    def pulses_us(self) -> tuple[int, int]:
-        return self.fields["pulse0_us"], self.fields["pulse1_us"]
-
-
-@dataclass(frozen=True)
-class Event:
-    """One board event (spike, burst_on, burst_off, contact_on, contact_off, touchdown)."""
-
-    kind: str
-    channel: int
-    t_us: int
-    board_time_s: float
-    seq: int
-    t_host: float
-
-
-@dataclass(frozen=True)
-class LogLine:
-    level: int
-    text: str
-    seq: int
-    t_host: float
-
-
-@dataclass(frozen=True)
-class Connection:
-    """A link state change: 'connected' (after the handshake) or 'disconnected' (with why)."""
-
-    state: str
-    detail: str
-    t_host: float
-
-
-Message = Telemetry | Event | LogLine | Connection
-KINDS = ("telemetry", "event", "log", "connection")
-
-
-def _kind(msg: Message) -> str:
-    if isinstance(msg, Telemetry):
-        return "telemetry"
-    if isinstance(msg, Event):
-        return "event"
-    if isinstance(msg, LogLine):
-        return "log"
-    return "connection"
-
-
-@dataclass
-class LinkStats:
-    """Link health counters (all since the Link was created)."""
-
-    frames_received: int = 0  # good frames (CRC and COBS valid, right version)
-    frames_lost: int = 0  # board frames missing by sequence number while connected
-    frames_missed_offline: int = 0  # board frames sent while the port was gone
-    crc_errors: int = 0
-    bad_frames: int = 0  # malformed COBS, too short, oversized, wrong version
-    decode_errors: int = 0  # good frames whose payload did not unpack
-    resyncs: int = 0  # frames recovered from behind garbage in the same block
-    skipped_bytes: int = 0  # a cut frame's tail before the first delimiter after a (re)open
-    bytes_received: int = 0
-    frames_sent: int = 0
-    heartbeats_sent: int = 0
-    nacks: int = 0
-    connects: int = 0  # successful handshakes (the first one included)
-    disconnects: int = 0
-    last_rx_host_t: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-# ----------------------------------------------------------------------------- subscriptions
-
-
-class Subscription:
-    """A queue of messages of some kinds; lives until closed, across reconnects.
-
-    `maxsize` 0 = unbounded. When bounded and full, the oldest message is dropped and counted
-    in `dropped` (the reader thread never blocks on a slow consumer).
-    """
-
-    def __init__(self, kinds: Iterable[str], maxsize: int = 0) -> None:
-        self.kinds = frozenset(kinds)
-        unknown = self.kinds - set(KINDS)
-        if unknown:
-            raise ValueError(f"unknown message kinds {sorted(unknown)}; known: {list(KINDS)}")
-        self._q: queue.Queue[Message] = queue.Queue(maxsize)
-        self.dropped = 0
-        self.closed = False
-
-    def _put(self, msg: Message) -> None:
-        while True:
-            try:
-                self._q.put_nowait(msg)
-                return
-            except queue.Full:
-                try:
-                    self._q.get_nowait()
-                    self.dropped += 1
-                except queue.Empty:
-                    pass
-
-    def get(self, timeout_s: float | None = None) -> Message | None:
-        """Next message, or None after `timeout_s` seconds (None: wait forever)."""
-        try:
-            return self._q.get(timeout=timeout_s)
-        except queue.Empty:
-            return None
-
-    def drain(self) -> list[Message]:
-        """Every message waiting now, without blocking."""
-        out: list[Message] = []
-        while True:
-            try:
-                out.append(self._q.get_nowait())
-            except queue.Empty:
-                return out
-
-    def iter(self, timeout_s: float) -> Iterator[Message]:
-        """Messages until none arrives for `timeout_s` seconds."""
-        while True:
-            msg = self.get(timeout_s)
-            if msg is None:
-                return
-            yield msg
-
-
-# ----------------------------------------------------------------------------- recording
-
-RECORD_MAGIC = b"MNSUREC1\n"
-_RECORD = struct.Struct("<cdI")  # direction b"r"/b"t"/b"c", t since start (s), length
-
-
-class Recorder:
-    """Writes every byte chunk in and out, with its time, to a file (see docs/link.md)."""
-
-    def __init__(self, path: str | Path, header: dict[str, Any]) -> None:
-        self.path = Path(path)
-        self._f: IO[bytes] = open(self.path, "wb")  # noqa: SIM115 (closed in close())
-        self._t0 = time.monotonic()
-        self._lock = threading.Lock()
-        self._f.write(RECORD_MAGIC)
-        self._f.write(json.dumps(header).encode() + b"\n")
-
-    def write(self, direction: bytes, data: bytes) -> None:
-        with self._lock:
-            if self._f.closed:
-                return
-            self._f.write(_RECORD.pack(direction, time.monotonic() - self._t0, len(data)))
-            self._f.write(data)
-
-    def close(self) -> None:
-        with self._lock:
-            self._f.close()
-
-
-def read_recording(path: str | Path) -> tuple[dict[str, Any], list[tuple[str, float, bytes]]]:
-    """A recording -> (header, [(direction 'r'/'t'/'c', t s, bytes), ...])."""
-    data = Path(path).read_bytes()
-    if not data.startswith(RECORD_MAGIC):
-        raise LinkError(f"{path}: not an mnsu link recording (no {RECORD_MAGIC!r} magic)")
-    end = data.index(b"\n", len(RECORD_MAGIC))
-    header = json.loads(data[len(RECORD_MAGIC) : end])
-    pos = end + 1
-    out: list[tuple[str, float, bytes]] = []
-    while pos < len(data):
-        if pos + _RECORD.size > len(data):
-            raise LinkError(f"{path}: truncated record header at byte {pos}")
-        d, t, n = _RECORD.unpack_from(data, pos)
-        pos += _RECORD.size
-        if pos + n > len(data):
-            raise LinkError(f"{path}: record at byte {pos} wants {n} bytes, file ends first")
-        out.append((d.decode(), t, data[pos : pos + n]))
-        pos += n
-    return header, out
-
-
-# ----------------------------------------------------------------------------- decoder
-
-
-class Decoder:
-    """Bytes -> checked frames -> typed messages, with the link statistics. No I/O.
-
-    The same path serves the live link and the replay of a recording.
-    """
-
-    def __init__(self, stats: LinkStats | None = None) -> None:
-        self.stats = stats if stats is not None else LinkStats()
-        self._buf = bytearray()
-        self._skip_to_delimiter = False
-        self._overflow = False
-        self._last_seq: int | None = None
-        self._t_unwrap = 0  # added to t_us after each 32-bit wrap
-        self._last_t_us: int | None = None
-        self._offline = False
-        self.last_board_time: float | None = None  # board time of the last good frame (s)
-        self.foreign_version: int | None = None  # last protocol version seen that is not ours
-        self.caps: Caps | None = None
-
-    def reopened(self) -> None:
-        """The port was (re)opened: the first block may be the tail of a cut frame."""
-        self._buf.clear()
-        self._skip_to_delimiter = True
-        self._overflow = False
-
-    def mark_offline_gap(self) -> None:
-        """The next sequence gap spans a disconnection: count it as missed offline."""
-        self._offline = True
-
-    def feed(self, data: bytes, t_host: float) -> list[tuple[int, int, int, bytes]]:
-        """Consume bytes; return good frames (type, seq, t_us, payload)."""
-        st = self.stats
-        st.bytes_received += len(data)
-        frames: list[tuple[int, int, int, bytes]] = []
-        buf = self._buf
-        start = 0
-        while True:
-            k = data.find(0, start)
-            if k < 0:
-                buf += data[start:]
-                if len(buf) > codec.MAX_ENCODED:
-                    buf.clear()
-                    if not self._overflow:
-                        st.bad_frames += 1
-                    self._overflow = True
-                return frames
-            if buf:
-                block = bytes(buf) + data[start:k]
-                buf.clear()
-            else:
-                block = data[start:k]
-            start = k + 1
-            if self._overflow:
-                self._overflow = False
-                continue
-            if block:
-                if self._skip_to_delimiter and _check_block(block) in ("cobs", "crc", "short"):
-                    st.skipped_bytes += len(block)  # the tail of a frame cut by the (re)open
-                else:
-                    self._block(block, frames)
-                self._skip_to_delimiter = False
-
-    def _block(self, block: bytes, frames: list[tuple[int, int, int, bytes]]) -> None:
-        st = self.stats
-        result = _check_block(block)
-        if isinstance(result, tuple):
-            frames.append(result)
-            st.frames_received += 1
-            return
-        # A bad block: garbage may sit in front of a good frame. Try the suffixes.
-        for i in range(1, len(block) - codec.HEADER_SIZE - codec.CRC_SIZE + 1):
-            found = _check_block(block[i:])
-            if isinstance(found, tuple) and found[0] in codec.MESSAGE_NAMES:
-                frames.append(found)
-                st.frames_received += 1
-                st.resyncs += 1
-                return
-        if result == "crc":
-            st.crc_errors += 1
-        else:
-            st.bad_frames += 1
-            if isinstance(result, int):
-                self.foreign_version = result
-
-    def sequence(self, seq: int) -> None:
-        """Account for a board frame's sequence number."""
-        last = self._last_seq
-        if last is not None:
-            gap = (seq - last - 1) & 0xFFFF
-            if gap:
-                if self._offline:
-                    self.stats.frames_missed_offline += gap
-                else:
-                    self.stats.frames_lost += gap
-        self._offline = False
-        self._last_seq = seq
-
-    def board_time(self, t_us: int) -> float:
-        """Unwrap the board's 32-bit microsecond clock (s)."""
-        last = self._last_t_us
-        if last is not None and t_us < last and last - t_us > 0x80000000:
-            self._t_unwrap += 0x100000000
-        self._last_t_us = t_us
-        return (t_us + self._t_unwrap) * 1e-6
-
-    def messages(
-        self, frame: tuple[int, int, int, bytes], t_host: float
-    ) -> list[Telemetry | Event | LogLine]:
-        """Typed messages of one board frame (telemetry, events, logs); updates caps."""
-        msg_type, seq, t_us, payload = frame
-        self.sequence(seq)
-        bt = self.board_time(t_us)
-        self.last_board_time = bt
-        try:
-            if msg_type == codec.TELEMETRY:
-                return [Telemetry(seq, t_host, bt, codec.unpack_telemetry(payload))]
-            if msg_type == codec.EVENTS:
-                out: list[Telemetry | Event | LogLine] = []
-                for kind, ch, ev_us in codec.unpack_events(payload):
-                    # event times are within ~ms before the frame: unwrap against it
-                    ev_bt = bt - ((t_us - ev_us) & 0xFFFFFFFF) * 1e-6
-                    name = codec.EVENT_NAMES.get(kind, f"event{kind}")
-                    out.append(Event(name, ch, ev_us, ev_bt, seq, t_host))
-                return out
-            if msg_type == codec.LOG:
-                level, text = codec.unpack_log(payload)
-                return [LogLine(level, text, seq, t_host)]
-            if msg_type == codec.CAPS:
-                c = codec.unpack_caps(payload)
-                self.caps = Caps(
-                    protocol=int(c["protocol"]),  # type: ignore[call-overload]
-                    fw_version=(
-                        int(c["fw_major"]),  # type: ignore[call-overload]
-                        int(c["fw_minor"]),  # type: ignore[call-overload]
-                        int(c["fw_patch"]),  # type: ignore[call-overload]
-                    ),
-                    n_adc=int(c["n_adc"]),  # type: ignore[call-overload]
-                    n_servo=int(c["n_servo"]),  # type: ignore[call-overload]
-                    sample_rate_hz=int(c["sample_rate_hz"]),  # type: ignore[call-overload]
-                    n_params=int(c["n_params"]),  # type: ignore[call-overload]
-                    params_crc=int(c["params_crc"]),  # type: ignore[call-overload]
-                    board=str(c["board"]),
-                )
-        except codec.CodecError:
-            self.stats.decode_errors += 1
-        return []
-
-
-def _check_block(block: bytes) -> tuple[int, int, int, bytes] | str | int:
-    """A frame tuple, or why not: 'cobs', 'short', 'long', 'crc', or the foreign version."""
-    if len(block) > codec.MAX_ENCODED:
-        return "long"
-    try:
-        raw = codec.cobs_decode(block)
-    except codec.CodecError:
-        return "cobs"
-    m = len(raw)
-    if m < codec.HEADER_SIZE + codec.CRC_SIZE:
-        return "short"
-    if (raw[m - 2] | (raw[m - 1] << 8)) != codec.crc16(raw[: m - 2]):
-        return "crc"
-    version, msg_type, seq, t_us = struct.unpack_from(codec.HEADER_FORMAT, raw, 0)
-    if version != codec.PROTOCOL_VERSION:
-        return int(version)
-    return msg_type, seq, t_us, raw[codec.HEADER_SIZE : m - codec.CRC_SIZE]
-
-
-def replay(path: str | Path) -> Iterator[Telemetry | Event | LogLine | Connection]:
-    """The messages of a recording, through the same decoder as the live link."""
-    header, records = read_recording(path)
-    dec = Decoder()
-    t0 = float(header.get("t0_monotonic", 0.0))
-    for direction, t, data in records:
-        if direction == "c":
-            info = json.loads(data)
-            if info["state"] == "opened":
-                dec.reopened()  # as the live link did: skip a cut frame at the start
-                continue
-            if info["state"] == "disconnected":
-                dec.mark_offline_gap()
-            yield Connection(info["state"], info.get("detail", ""), t0 + t)
-        elif direction == "r":
-            for frame in dec.feed(data, t0 + t):
-                yield from dec.messages(frame, t0 + t)
-
-
-# ----------------------------------------------------------------------------- parameters
-
-
-def param_info(name: str) -> dict[str, object]:
-    """The firmware table's row for `name` (id, type, default, min, max, unit, ...)."""
-    pid = params.INDEX.get(name)
-    if pid is None:
-        raise ParamError(f"unknown parameter {name!r}; known: {', '.join(params.NAMES)}")
-    return params.describe(pid)
+from mnsu import parameters
+from mnsu.link.decoder import Decoder, LinkStats
+from mnsu.link.errors import (
+    CommandRefused,
+    Disconnected,
+    LinkError,
+    LinkTimeout,
+    ParamError,
+    ParamTableError,
+    ProtocolVersionError,
+)
+from mnsu.link.recording import Recorder
+from mnsu.link.subscription import Subscription
+from mnsu.protocol import KINDS, MODES, Caps, Connection, LogLine, Message, Telemetry, message_kind
 
 
 def check_param(name: str, value: float | int | bool | str) -> float:
     """Validate a value for `name` against the firmware's table; returns the wire value.
 
-    Enum parameters also take their choice names ("cpg"). Raises ParamError naming the limit.
+    Enum parameters also take their choice names ("cpg"). Raises ParamError with the reason
+    (`mnsu.parameters.refusal`).
     """
-    info = param_info(name)
-    pid = int(info["id"])  # type: ignore[call-overload]
-    if isinstance(value, str):
-        choices = params.CHOICES.get(name)
-        if choices is None or value not in choices:
-            raise ParamError(
-                f"parameter {name}: {value!r} is not a choice"
-                + (f"; choices: {', '.join(choices)}" if choices else " (numeric parameter)")
-            )
-        value = choices.index(value)
-    v = float(value)
-    if not math.isfinite(v):
-        raise ParamError(f"parameter {name}: value must be finite, got {value!r}")
-    lo, hi, unit = info["min"], info["max"], info["unit"]
-    if info["type"] != "f" and v != int(v):
-        raise ParamError(f"parameter {name}: must be a whole number, got {value!r}")
-    err, _ = params.check(_table_values(), pid, v)
-    if err == codec.ERR_OUT_OF_RANGE:
-        raise ParamError(f"parameter {name}: {value!r} outside [{lo}, {hi}] {unit}".rstrip())
-    # ERR_INCONSISTENT depends on the board's current values: the board decides.
-    return v
+    try:
+        return parameters.check_param(name, value)
+    except parameters.ParamError as exc:
+        raise ParamError(str(exc)) from None
 
 
-def _table_values() -> list[float | int]:
-    """Values for the range check: every ordered pair made maximally loose."""
-    values = params.defaults()
-    for low, high in params.ORDERED:
-        values[params.INDEX[low]] = params.TABLE[params.INDEX[low]][params.MIN] - 1e9
-        values[params.INDEX[high]] = params.TABLE[params.INDEX[high]][params.MAX] + 1e9
-    return values
-
-
-# ----------------------------------------------------------------------------- the link
-
-MODES = {name: i for i, name in enumerate(codec.MODE_NAMES[:4])}
+def _param(name: str) -> parameters.Param:
+    try:
+        return parameters.param(name)
+    except parameters.ParamError as exc:
+        raise ParamError(str(exc)) from None
 
 
 class Link:
@@ -727,7 +225,7 @@ class Link:
     # ------------------------------------------------------------------ commands
     def get_param(self, name: str, timeout_s: float = 1.0) -> float:
         """The board's current value of parameter `name` (float; whole for int/enum)."""
-        pid = int(param_info(name)["id"])  # type: ignore[call-overload]
+        pid = _param(name).pid
         kind, payload = self._request(codec.PARAM_GET, codec.pack_param_get(pid), timeout_s)
         return self._param_answer(name, kind, payload)
 
@@ -740,7 +238,7 @@ class Link:
         board does (e.g. an inconsistent joint limit).
         """
         v = check_param(name, value)
-        pid = int(param_info(name)["id"])  # type: ignore[call-overload]
+        pid = _param(name).pid
         kind, payload = self._request(codec.PARAM_SET, codec.pack_param_set(pid, v), timeout_s)
         return self._param_answer(name, kind, payload)
 
@@ -998,7 +496,7 @@ class Link:
             pending[0].set()
 
     def _dispatch(self, msg: Message) -> None:
-        kind = _kind(msg)
+        kind = message_kind(msg)
         with self._slock:
             subs = [s for s in self._subs if kind in s.kinds]
             callbacks = [cb for kinds, cb in self._callbacks if kind in kinds]

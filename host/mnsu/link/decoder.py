@@ -1,0 +1,200 @@
+"""Bytes from the board -> checked frames -> typed messages, with the link statistics.
+
+No I/O: the live link (`mnsu.link.client`) and the replay of a recording
+(`mnsu.link.recording`) feed the same Decoder.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+from mnsu_fw import codec
+
+from mnsu.protocol import BoardTime, Caps, Event, LogLine, Telemetry, event_name
+
+
+@dataclass
+class LinkStats:
+    """Link health counters (all since the Link was created)."""
+
+    frames_received: int = 0  # good frames (CRC and COBS valid, right version)
+    frames_lost: int = 0  # board frames missing by sequence number while connected
+    frames_missed_offline: int = 0  # board frames sent while the port was gone
+    crc_errors: int = 0
+    bad_frames: int = 0  # malformed COBS, too short, oversized, wrong version
+    decode_errors: int = 0  # good frames whose payload did not unpack
+    resyncs: int = 0  # frames recovered from behind garbage in the same block
+    skipped_bytes: int = 0  # a cut frame's tail before the first delimiter after a (re)open
+    bytes_received: int = 0
+    frames_sent: int = 0
+    heartbeats_sent: int = 0
+    nacks: int = 0
+    connects: int = 0  # successful handshakes (the first one included)
+    disconnects: int = 0
+    last_rx_host_t: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Decoder:
+    """Bytes -> checked frames -> typed messages, with the link statistics. No I/O.
+
+    The same path serves the live link and the replay of a recording.
+    """
+
+    def __init__(self, stats: LinkStats | None = None) -> None:
+        self.stats = stats if stats is not None else LinkStats()
+        self._buf = bytearray()
+        self._skip_to_delimiter = False
+        self._overflow = False
+        self._last_seq: int | None = None
+        self._clock = BoardTime()
+        self._offline = False
+        self.last_board_time: float | None = None  # board time of the last good frame (s)
+        self.foreign_version: int | None = None  # last protocol version seen that is not ours
+        self.caps: Caps | None = None
+
+    def reopened(self) -> None:
+        """The port was (re)opened: the first block may be the tail of a cut frame."""
+        self._buf.clear()
+        self._skip_to_delimiter = True
+        self._overflow = False
+
+    def mark_offline_gap(self) -> None:
+        """The next sequence gap spans a disconnection: count it as missed offline."""
+        self._offline = True
+
+    def feed(self, data: bytes, t_host: float) -> list[tuple[int, int, int, bytes]]:
+        """Consume bytes; return good frames (type, seq, t_us, payload)."""
+        st = self.stats
+        st.bytes_received += len(data)
+        frames: list[tuple[int, int, int, bytes]] = []
+        buf = self._buf
+        start = 0
+        while True:
+            k = data.find(0, start)
+            if k < 0:
+                buf += data[start:]
+                if len(buf) > codec.MAX_ENCODED:
+                    buf.clear()
+                    if not self._overflow:
+                        st.bad_frames += 1
+                    self._overflow = True
+                return frames
+            if buf:
+                block = bytes(buf) + data[start:k]
+                buf.clear()
+            else:
+                block = data[start:k]
+            start = k + 1
+            if self._overflow:
+                self._overflow = False
+                continue
+            if block:
+                if self._skip_to_delimiter and _check_block(block) in ("cobs", "crc", "short"):
+                    st.skipped_bytes += len(block)  # the tail of a frame cut by the (re)open
+                else:
+                    self._block(block, frames)
+                self._skip_to_delimiter = False
+
+    def _block(self, block: bytes, frames: list[tuple[int, int, int, bytes]]) -> None:
+        st = self.stats
+        result = _check_block(block)
+        if isinstance(result, tuple):
+            frames.append(result)
+            st.frames_received += 1
+            return
+        # A bad block: garbage may sit in front of a good frame. Try the suffixes.
+        for i in range(1, len(block) - codec.HEADER_SIZE - codec.CRC_SIZE + 1):
+            found = _check_block(block[i:])
+            if isinstance(found, tuple) and found[0] in codec.MESSAGE_NAMES:
+                frames.append(found)
+                st.frames_received += 1
+                st.resyncs += 1
+                return
+        if result == "crc":
+            st.crc_errors += 1
+        else:
+            st.bad_frames += 1
+            if isinstance(result, int):
+                self.foreign_version = result
+
+    def sequence(self, seq: int) -> None:
+        """Account for a board frame's sequence number."""
+        last = self._last_seq
+        if last is not None:
+            gap = (seq - last - 1) & 0xFFFF
+            if gap:
+                if self._offline:
+                    self.stats.frames_missed_offline += gap
+                else:
+                    self.stats.frames_lost += gap
+        self._offline = False
+        self._last_seq = seq
+
+    def board_time(self, t_us: int) -> float:
+        """Unwrap the board's 32-bit microsecond clock (s)."""
+        return self._clock.unwrap(t_us) * 1e-6
+
+    def messages(
+        self, frame: tuple[int, int, int, bytes], t_host: float
+    ) -> list[Telemetry | Event | LogLine]:
+        """Typed messages of one board frame (telemetry, events, logs); updates caps."""
+        msg_type, seq, t_us, payload = frame
+        self.sequence(seq)
+        bt = self.board_time(t_us)
+        self.last_board_time = bt
+        try:
+            if msg_type == codec.TELEMETRY:
+                return [Telemetry(seq, t_host, bt, codec.unpack_telemetry(payload))]
+            if msg_type == codec.EVENTS:
+                out: list[Telemetry | Event | LogLine] = []
+                for kind, ch, ev_us in codec.unpack_events(payload):
+                    # event times are within ~ms before the frame: unwrap against it
+                    ev_bt = self._clock.nearest(ev_us) * 1e-6
+                    out.append(Event(event_name(kind), ch, ev_us, ev_bt, seq, t_host))
+                return out
+            if msg_type == codec.LOG:
+                level, text = codec.unpack_log(payload)
+                return [LogLine(level, text, seq, t_host)]
+            if msg_type == codec.CAPS:
+                c = codec.unpack_caps(payload)
+                self.caps = Caps(
+                    protocol=int(c["protocol"]),  # type: ignore[call-overload]
+                    fw_version=(
+                        int(c["fw_major"]),  # type: ignore[call-overload]
+                        int(c["fw_minor"]),  # type: ignore[call-overload]
+                        int(c["fw_patch"]),  # type: ignore[call-overload]
+                    ),
+                    n_adc=int(c["n_adc"]),  # type: ignore[call-overload]
+                    n_servo=int(c["n_servo"]),  # type: ignore[call-overload]
+                    sample_rate_hz=int(c["sample_rate_hz"]),  # type: ignore[call-overload]
+                    n_params=int(c["n_params"]),  # type: ignore[call-overload]
+                    params_crc=int(c["params_crc"]),  # type: ignore[call-overload]
+                    board=str(c["board"]),
+                )
+        except codec.CodecError:
+            self.stats.decode_errors += 1
+        return []
+
+
+def _check_block(block: bytes) -> tuple[int, int, int, bytes] | str | int:
+    """A frame tuple, or why not: 'cobs', 'short', 'long', 'crc', or the foreign version."""
+    if len(block) > codec.MAX_ENCODED:
+        return "long"
+    try:
+        raw = codec.cobs_decode(block)
+    except codec.CodecError:
+        return "cobs"
+    m = len(raw)
+    if m < codec.HEADER_SIZE + codec.CRC_SIZE:
+        return "short"
+    if (raw[m - 2] | (raw[m - 1] << 8)) != codec.crc16(raw[: m - 2]):
+        return "crc"
+    version, msg_type, seq, t_us = struct.unpack_from(codec.HEADER_FORMAT, raw, 0)
+    if version != codec.PROTOCOL_VERSION:
+        return int(version)
+    return msg_type, seq, t_us, raw[codec.HEADER_SIZE : m - codec.CRC_SIZE]
