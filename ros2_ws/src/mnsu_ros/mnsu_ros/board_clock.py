@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 
-_WRAP = 1 << 32
-_HALF = 1 << 31
+from mnsu.protocol import BoardTime
 
 
 class BoardClock:
@@ -37,7 +36,7 @@ class BoardClock:
 
     def reset(self) -> None:
         """Forget the board's clock (call on reconnect)."""
-        self._last_raw: int | None = None
+        self._time = BoardTime()
         self._board_us = 0  # unwrapped board time of the last frame (us)
         self._last_host_ns = 0
         self._last_stamp_ns: int | None = None
@@ -48,27 +47,15 @@ class BoardClock:
         """Current estimate of host time minus board time (ns), None before the first frame."""
         return self._window[0][1] if self._window else None
 
-    def _unwrap(self, raw_us: int) -> int:
-        assert self._last_raw is not None
-        delta = (raw_us - self._last_raw) % _WRAP
-        if delta >= _HALF:
-            delta -= _WRAP
-        return self._board_us + delta
-
     def frame(self, raw_us: int, host_ns: int) -> int:
         """Add a frame with board time `raw_us` received at `host_ns`; return its stamp (ns)."""
-        raw_us &= _WRAP - 1
-        if self._last_raw is not None:
-            board_us = self._unwrap(raw_us)
-            board_step_ns = (board_us - self._board_us) * 1000
+        if self._time.started:
+            board_step_ns = (self._time.nearest(raw_us) - self._board_us) * 1000
             host_step_ns = host_ns - self._last_host_ns
             if board_step_ns < 0 or abs(board_step_ns - host_step_ns) > self.jump_tolerance_ns:
                 self.resets += 1
                 self.reset()
-        if self._last_raw is None:
-            board_us = self._board_us = raw_us
-        self._last_raw = raw_us
-        self._board_us = board_us
+        board_us = self._board_us = self._time.unwrap(raw_us)
         self._last_host_ns = host_ns
         offset = host_ns - board_us * 1000
         window = self._window
@@ -85,6 +72,6 @@ class BoardClock:
 
     def to_host(self, raw_us: int) -> int | None:
         """Host time (ns) of an earlier board time (an event inside a frame); no update."""
-        if self._last_raw is None or not self._window:
+        if not self._time.started or not self._window:
             return None
-        return self._unwrap(raw_us & (_WRAP - 1)) * 1000 + self._window[0][1]
+        return self._time.nearest(raw_us) * 1000 + self._window[0][1]

@@ -1,10 +1,11 @@
 """Board telemetry and events as the values of the bridge's ROS messages (pure, no rclpy).
 
 Telemetry arrives as a mapping of the wire's field names (`mnsu_fw.codec.TELEMETRY_FIELDS`)
-to integers; these functions turn it into SI values. `cpg/neurons` carries, for each neuron
-(one per sampled ADC channel), three numbers: its readout voltage (V), its cumulative spike
-count, and its burst envelope (0..1; NaN for a channel that is neither the flexor nor the
-extensor channel). The layout has one dimension per neuron whose label is the neuron's name.
+to integers; these functions turn it into SI values with the host's one scaling of each field
+(`mnsu.protocol`). `cpg/neurons` carries, for each neuron (one per sampled ADC channel), three
+numbers: its readout voltage (V), its cumulative spike count, and its burst envelope (0..1;
+NaN for a channel that is neither the flexor nor the extensor channel). The layout has one
+dimension per neuron whose label is the neuron's name.
 """
 
 from __future__ import annotations
@@ -16,24 +17,14 @@ from dataclasses import dataclass
 
 from mnsu_fw import codec
 
+from mnsu.protocol import adc_to_volts, cdeg_to_deg, event_name, q15_to_unit
+
 NEURON_FIELDS = ("readout_v", "spike_count", "burst_envelope")
 
 
 def joint_positions_rad(tel: Mapping[str, int]) -> tuple[float, float]:
     """Hip and knee angles commanded by the board after limits and slew (rad)."""
-    return (math.radians(tel["hip_cdeg"] / 100.0), math.radians(tel["knee_cdeg"] / 100.0))
-
-
-def foot_contact(tel: Mapping[str, int]) -> bool:
-    return bool(tel["flags"] & codec.FLAG_CONTACT)
-
-
-def estop_latched(tel: Mapping[str, int]) -> bool:
-    return bool(tel["flags"] & codec.FLAG_ESTOP)
-
-
-def mode_name(mode: int) -> str:
-    return codec.MODE_NAMES[mode] if 0 <= mode < len(codec.MODE_NAMES) else f"mode {mode}"
+    return (math.radians(cdeg_to_deg(tel["hip_cdeg"])), math.radians(cdeg_to_deg(tel["knee_cdeg"])))
 
 
 @dataclass(frozen=True)
@@ -52,12 +43,12 @@ def neuron_values(
     """[readout_v, spike_count, burst_envelope] per neuron, concatenated in `neurons` order."""
     out: list[float] = []
     for n in neurons:
-        volts = tel[f"adc{n.channel}"] / 65535.0 * adc_vref_v
+        volts = adc_to_volts(tel[f"adc{n.channel}"], adc_vref_v)
         spikes = float(tel[f"spikes{n.channel}"])
         if n.channel == flexor_channel:
-            env = tel["env_flexor_q15"] / 32768.0
+            env = q15_to_unit(tel["env_flexor_q15"])
         elif n.channel == extensor_channel:
-            env = tel["env_extensor_q15"] / 32768.0
+            env = q15_to_unit(tel["env_extensor_q15"])
         else:
             env = math.nan
         out.extend((volts, spikes, env))
@@ -77,8 +68,7 @@ def event_json(
     neurons: Sequence[NeuronChannel],
 ) -> str:
     """One board event as a JSON line for `cpg/events`."""
-    name = codec.EVENT_NAMES.get(kind, f"kind{kind}")
-    record: dict[str, object] = {"event": name, "board_time_us": board_time_us}
+    record: dict[str, object] = {"event": event_name(kind), "board_time_us": board_time_us}
     if kind in (codec.EV_SPIKE, codec.EV_BURST_ON, codec.EV_BURST_OFF):
         record["channel"] = channel
         record["neuron"] = next((n.name for n in neurons if n.channel == channel), f"ch{channel}")

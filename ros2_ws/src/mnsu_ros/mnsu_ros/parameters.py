@@ -1,15 +1,16 @@
 """The board's parameter table as ROS parameters (pure logic, no rclpy).
 
-Names, types, defaults, limits, units and descriptions come from `mnsu_fw.params` (the
-firmware's table, the single source of truth). Every row becomes one ROS parameter with the
-row's name, except two renamed to the names of the ROS interface contract:
+Names, types, defaults, limits, units and descriptions come from `mnsu.parameters` (the
+host's view of the firmware's table, the single source of truth). Every row becomes one ROS
+parameter with the row's name, except two renamed to the names of the ROS interface contract:
 `telemetry_hz` -> `telemetry_rate_hz` and `watchdog_s` -> `watchdog_timeout`. Enumerations
 (`mode`, `safe_pose`, `estop_pose`) are strings in ROS ("cpg", "neutral", ...), booleans are
 bools, integers are integers, the rest doubles in the table's unit (the unit ends the name).
 
 `plan_update` validates one atomic set of ROS values with the table's own `check` against the
 board's current values and returns the order in which to send them, or raises `ParamError`
-with a reason meant for a person; nothing is sent before every value passed.
+with a reason meant for a person (`mnsu.parameters.refusal`, worded once for link, CLI and
+ROS); nothing is sent before every value passed.
 """
 
 from __future__ import annotations
@@ -18,31 +19,25 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mnsu_fw import codec, params
+from mnsu_fw import params
+
+from mnsu import parameters as table
+from mnsu.parameters import ParamError as ParamError  # re-exported for the node
 
 ROS_NAMES: dict[str, str] = {"telemetry_hz": "telemetry_rate_hz", "watchdog_s": "watchdog_timeout"}
 
 RosValue = bool | int | float | str
 
 
-class ParamError(ValueError):
-    """A parameter value refused before it reached the board; str() is the reason."""
-
-
 @dataclass(frozen=True)
-class BoardParam:
-    """One row of the firmware's parameter table, seen from ROS."""
+class BoardParam(table.Param):
+    """One row of the firmware's parameter table, seen from ROS (under `ros_name`)."""
 
-    pid: int
-    table_name: str
-    ros_name: str
-    kind: str  # "f" float, "i" integer, "b" bool, "e" enum
-    default: float
-    minimum: float
-    maximum: float
-    unit: str
-    description: str
-    choices: tuple[str, ...] | None
+    ros_name: str = ""
+
+    @property
+    def table_name(self) -> str:
+        return self.name
 
     @property
     def ros_type(self) -> str:
@@ -57,8 +52,7 @@ class BoardParam:
             return f"{text}; one of: {', '.join(self.choices)} (board parameter {self.table_name})"
         unit = f" {self.unit}" if self.unit else ""
         return (
-            f"{text}; {_fmt(self.minimum)}..{_fmt(self.maximum)}{unit}"
-            f" (board parameter {self.table_name})"
+            f"{text}; {self.minimum:g}..{self.maximum:g}{unit} (board parameter {self.table_name})"
         )
 
     def to_board(self, value: object) -> float:
@@ -82,47 +76,16 @@ class BoardParam:
 
     def from_board(self, value: float) -> RosValue:
         """The board's number as a ROS value (float32 noise trimmed to 7 significant digits)."""
-        if self.kind == "e":
-            assert self.choices is not None
-            index = int(value)
-            if 0 <= index < len(self.choices):
-                return self.choices[index]
-            return str(index)
-        if self.kind == "b":
-            return bool(value)
-        if self.kind == "i":
-            return int(value)
-        return float(f"{value:.7g}")
+        return self.typed(value)
 
     def describe_value(self, board_value: float) -> str:
-        shown = self.from_board(board_value)
-        unit = f" {self.unit}" if self.unit and self.kind in "fi" else ""
-        return f"{shown}{unit}"
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+        return self.show(board_value)
 
 
 def _build() -> tuple[BoardParam, ...]:
-    rows = []
-    for pid, row in enumerate(params.TABLE):
-        name = str(row[params.NAME])
-        rows.append(
-            BoardParam(
-                pid=pid,
-                table_name=name,
-                ros_name=ROS_NAMES.get(name, name),
-                kind=str(row[params.TYPE]),
-                default=float(row[params.DEFAULT]),
-                minimum=float(row[params.MIN]),
-                maximum=float(row[params.MAX]),
-                unit=str(row[params.UNIT]),
-                description=str(row[params.DESCRIPTION]),
-                choices=params.CHOICES.get(name),
-            )
-        )
-    return tuple(rows)
+    return tuple(
+        BoardParam(**vars(row), ros_name=ROS_NAMES.get(row.name, row.name)) for row in table.PARAMS
+    )
 
 
 BOARD_PARAMS: tuple[BoardParam, ...] = _build()
@@ -133,37 +96,6 @@ BY_TABLE_NAME: dict[str, BoardParam] = {p.table_name: p for p in BOARD_PARAMS}
 def default_values() -> list[float]:
     """The table's defaults, indexed by parameter id (a stand-in before the board answered)."""
     return [float(v) for v in params.defaults()]
-
-
-def _reason(param: BoardParam, value: float, error: int, values: Sequence[float]) -> str:
-    shown = param.describe_value(value) if param.kind != "e" else repr(value)
-    if error == codec.ERR_OUT_OF_RANGE:
-        if param.choices:
-            return f"{param.ros_name} must be one of {', '.join(param.choices)}"
-        unit = f" {param.unit}" if param.unit else ""
-        return (
-            f"{param.ros_name} = {shown} is out of range "
-            f"[{_fmt(param.minimum)}, {_fmt(param.maximum)}]{unit}"
-        )
-    if error == codec.ERR_NOT_FINITE:
-        return f"{param.ros_name} must be finite; got {value}"
-    if error == codec.ERR_NOT_INTEGER:
-        return f"{param.ros_name} must be a whole number; got {value}"
-    if error == codec.ERR_INCONSISTENT:
-        for low, high in params.ORDERED:
-            if param.table_name == low:
-                other = BY_TABLE_NAME[high]
-                return (
-                    f"{param.ros_name} = {shown} must be < {other.ros_name} "
-                    f"({other.describe_value(values[other.pid])})"
-                )
-            if param.table_name == high:
-                other = BY_TABLE_NAME[low]
-                return (
-                    f"{param.ros_name} = {shown} must be > {other.ros_name} "
-                    f"({other.describe_value(values[other.pid])})"
-                )
-    return f"{param.ros_name} = {shown}: {codec.ERROR_NAMES.get(error, f'error {error}')}"
 
 
 def plan_update(
@@ -202,5 +134,5 @@ def plan_update(
         else:
             assert first_error is not None
             param, number, error = first_error
-            raise ParamError(_reason(param, number, error, scratch))
+            raise ParamError(table.refusal(param, number, error, scratch, ROS_NAMES))
     return order, scratch

@@ -26,6 +26,7 @@ from typing import Protocol
 from mnsu import link as mlink
 from mnsu.cosim.harness import DEFAULT_BOARD
 from mnsu.cosim.virtual_board import VirtualBoardError
+from mnsu.protocol import POSE_HOLD, POSE_NEUTRAL, pose_name
 from mnsu_ros import diagnostics as diag
 from mnsu_ros.board_clock import BoardClock
 from mnsu_ros.parameters import BY_ROS_NAME, BY_TABLE_NAME, ParamError, plan_update
@@ -364,16 +365,16 @@ class BoardSession:
         pose = int(self.value("safe_pose"))
         t = self.config.request_timeout_s
         try:
-            if pose == 0:
+            if pose == POSE_HOLD:
                 link.set_mode("hold", t)
-            elif pose == 1:
+            elif pose == POSE_NEUTRAL:
                 link.set_mode("host", t)
                 link.joint_command(self.value("hip_neutral_deg"), self.value("knee_neutral_deg"), t)
             else:
                 link.set_mode("idle", t)
         except mlink.LinkError as exc:
             raise CommandError(f"safe pose: {exc}") from exc
-        return BY_TABLE_NAME["safe_pose"].from_board(pose)  # type: ignore[return-value]
+        return pose_name(pose)
 
     # ------------------------------------------------------------------ joint commands
     def joint_limits_deg(self) -> dict[str, tuple[float, float]]:
