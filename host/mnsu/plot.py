@@ -1,18 +1,35 @@
-"""Figures of an emulator run: membrane traces, spike rasters and detected bursts."""
+"""Figures (PNG files): an emulator run, a walk of the leg. The one place that chooses the
+matplotlib backend: every figure in mnsu draws with `plt` from here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no screen
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+__all__ = ["plt", "save", "plot_run", "plot_walk"]
 
 from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, find_bursts  # noqa: E402
 from mnsu.circuit.emulator import Emulator  # noqa: E402
 from mnsu.circuit.traces import membrane_and_on, sample_times  # noqa: E402
+from mnsu.robot.walk import Walk  # noqa: E402
+
+
+def save(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
+    """Lay out `fig`, write it as a PNG (creating the folder) and close it."""
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=dpi)
+    plt.close(fig)
+    return out
 
 
 def plot_run(
@@ -51,9 +68,55 @@ def plot_run(
     if annotations:
         subtitle = "\n" + "   ".join(f"{k}: {v}" for k, v in annotations.items())
     fig.suptitle(f"{title}{subtitle}", fontsize=10)
-    fig.tight_layout()
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save(fig, path, dpi=110)
+
+
+def plot_walk(data: Walk, summary: Mapping[str, Any], path: str | Path) -> Path:
+    """Write a PNG of a walk: readouts and envelopes, bursts and spikes, joints, contact."""
+    fig, axes = plt.subplots(4, 1, figsize=(11, 9), sharex=True)
+    t = data.t
+    flex, ext = data.channels.flexor.adc, data.channels.extensor.adc
+    ax = axes[0]
+    ax.plot(t, [v[0] for v in data.readout_v], lw=0.5, color="C0", label="flexor ADC (V)")
+    ax.plot(t, [v[1] for v in data.readout_v], lw=0.5, color="C1", label="extensor ADC (V)")
+    ax.plot(t, [e[0] for e in data.env], lw=1.2, color="C0", ls="--", label="flexor envelope")
+    ax.plot(t, [e[1] for e in data.env], lw=1.2, color="C1", ls="--", label="extensor envelope")
+    ax.set_ylabel("neurons")
+    ax.legend(loc="upper right", fontsize=7, ncol=4)
+    ax = axes[1]
+    for row, (ch, colour, name) in enumerate(((flex, "C0", "flexor"), (ext, "C1", "extensor"))):
+        on = None
+        for kind, c, te in data.events:
+            if c != ch:
+                continue
+            if kind == "burst_on":
+                on = te
+            elif kind == "burst_off" and on is not None:
+                ax.axvspan(
+                    on, te, ymin=0.5 * row, ymax=0.5 * row + 0.5, color=colour, alpha=0.25, lw=0
+                )
+                on = None
+        spikes = [te for kind, c, te in data.events if kind == "spike" and c == ch]
+        ax.plot(spikes, [0.25 + 0.5 * row] * len(spikes), "|", color=colour, ms=8, label=name)
+    ax.set_yticks([0.25, 0.75], ["flexor", "extensor"])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("bursts")
+    ax = axes[2]
+    ax.plot(t, data.hip, color="C2", label="hip (deg)")
+    ax.plot(t, data.knee, color="C3", label="knee (deg)")
+    ax.set_ylabel("joints (deg)")
+    ax.legend(loc="upper right", fontsize=7)
+    ax = axes[3]
+    ax.fill_between(
+        t, [1.0 if c else 0.0 for c in data.contact], step="post", color="C4", alpha=0.5
+    )
+    ax.set_ylabel("foot contact")
+    ax.set_xlabel("board time (s)")
+    sf = summary.get("step_frequency_hz")
+    cf = summary.get("cpg_frequency_hz")
+    df = summary.get("duty_factor")
+    fig.suptitle(
+        f"mnsu demo: stepping {sf or 0:.3f} Hz, CPG {cf or 0:.3f} Hz, duty {df or 0:.2f}, "
+        f"{summary['frames_lost']} frames lost"
+    )
+    return save(fig, path, dpi=100)

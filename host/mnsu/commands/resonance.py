@@ -148,10 +148,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def plot(result: dict[str, Any], path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from mnsu.plot import plt
 
     panels = 2 if "pendulum" in result else 1
     fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4), squeeze=False)

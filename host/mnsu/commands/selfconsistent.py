@@ -97,10 +97,7 @@ def print_report(out: dict[str, Any]) -> None:
 
 def plot_map(result: Analysis, title: str, path: str) -> None:
     """G(f) of each map against f, the diagonal, and the fixed points (filled = stable)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from mnsu.plot import plt
 
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     f_max = result.f_max

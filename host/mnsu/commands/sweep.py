@@ -408,12 +408,10 @@ def _edges(values: Sequence[float]) -> list[float]:
 
 def plot_regime_map(axes: Sequence[Axis], regime_map: list[Any], title: str, path: str) -> None:
     """Write the regime map: categorical colours, a legend, axis labels with units."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
+
+    from mnsu.plot import plt
 
     rows = [regime_map] if len(axes) == 1 else regime_map
     codes = [[REGIMES.index(r) for r in row] for row in rows]

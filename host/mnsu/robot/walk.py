@@ -1,0 +1,276 @@
+"""A walk of the CPG leg over the serial link (real or virtual board), and its gait analysis.
+
+`walk` configures the board (gait calibration, telemetry, touch-down feedback, the flexor and
+extensor channels of the board file), switches it to CPG mode, collects telemetry and events
+for a stretch of board time, and returns a `Walk` that `analyse` turns into gait figures.
+Everything comes through the link; the board file only says which ADC channel reads which
+neuron (its probes and `leg` section) and the leg's geometry.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mnsu.circuit.board import Board, BoardError, ProbeSpec, load_board
+from mnsu.link import Event, Link, LinkError, LinkStats, LogLine, Telemetry
+from mnsu.robot.leg import circular_spread, event_phases, forward_kinematics, gait_metrics
+
+# Gait calibration the walk applies (not saved to flash): a smoother burst envelope and a knee
+# mapping that clears the ground in swing for the example leg's geometry.
+GAIT_PARAMS: dict[str, float] = {
+    "env_tau_ms": 100.0,
+    "env_step": 0.5,
+    "knee_offset_deg": 0.0,
+    "knee_amp_deg": 45.0,
+}
+TRANSIENT_S = 1.5  # start of the analysis window (board time after the mode switch)
+SILENCE_S = 3.0  # no telemetry this long: the link is given up
+
+
+@dataclass(frozen=True)
+class LegChannels:
+    """The ADC probes of the leg's flexor and extensor neurons (from the board file)."""
+
+    flexor: ProbeSpec
+    extensor: ProbeSpec
+
+
+def leg_channels(board: Board) -> LegChannels:
+    """The readout probes of `leg.flexor` and `leg.extensor`; BoardError when one is missing."""
+    if board.leg is None:
+        raise BoardError(f"{board.source}: no `leg` section: nothing to walk")
+    found: dict[str, ProbeSpec] = {}
+    for role, neuron in (("flexor", board.leg.flexor), ("extensor", board.leg.extensor)):
+        probe = next(
+            (p for p in board.probes if p.neuron == neuron and p.node == "readout" and p.adc < 4),
+            None,
+        )
+        if probe is None:
+            raise BoardError(
+                f"{board.source}: leg.{role} {neuron} has no `readout` probe on ADC 0..3"
+            )
+        found[role] = probe
+    return LegChannels(found["flexor"], found["extensor"])
+
+
+@dataclass(frozen=True)
+class WalkSettings:
+    duration_s: float = 20.0  # board time to collect
+    telemetry_hz: int = 200
+    touchdown: bool = False  # touch-down feedback pulse into the extensor
+    wall_timeout_s: float = 120.0
+
+
+@dataclass
+class Walk:
+    """What a walk collected over the link (times in board seconds from the CPG start)."""
+
+    channels: LegChannels
+    t: list[float] = field(default_factory=list)
+    contact: list[bool] = field(default_factory=list)
+    hip: list[float] = field(default_factory=list)
+    knee: list[float] = field(default_factory=list)
+    readout_v: list[tuple[float, float]] = field(default_factory=list)  # flexor, extensor ADC
+    env: list[tuple[float, float]] = field(default_factory=list)
+    events: list[tuple[str, int, float]] = field(default_factory=list)  # kind, ch, t (s)
+    logs: list[str] = field(default_factory=list)
+    t_start: float = 0.0  # board time of the first CPG frame (s)
+    t_end: float = 0.0
+
+
+Progress = Callable[[Telemetry, float, LinkStats], None]  # frame, t since start (s), stats
+
+
+def configure(link: Link, channels: LegChannels, settings: WalkSettings) -> None:
+    """Send the walk's parameters (not saved) and switch the board to CPG mode."""
+    for name, value in GAIT_PARAMS.items():
+        link.set_param(name, value)
+    link.set_param("flexor_channel", channels.flexor.adc)
+    link.set_param("extensor_channel", channels.extensor.adc)
+    link.set_param("telemetry_hz", settings.telemetry_hz)
+    link.set_param("touchdown_enable", 1 if settings.touchdown else 0)
+    link.set_param("spike_events", 1)
+    link.set_mode("cpg")
+
+
+def collect(
+    link: Link, channels: LegChannels, settings: WalkSettings, progress: Progress | None = None
+) -> Walk:
+    """Configure the board, walk for `settings.duration_s` of board time, back to IDLE."""
+    sub = link.subscribe(("telemetry", "event", "log"))
+    configure(link, channels, settings)
+    data = Walk(channels)
+    flex, ext = channels.flexor, channels.extensor
+    raw_events: list[Event] = []
+    t_start: float | None = None
+    t_end = math.inf
+    wall_end = time.monotonic() + settings.wall_timeout_s
+    while True:
+        msg = sub.get(timeout_s=SILENCE_S)
+        if msg is None:
+            raise LinkError(
+                f"{link.port}: no telemetry for {SILENCE_S:g} s (stats {link.stats.as_dict()})"
+            )
+        if time.monotonic() > wall_end:
+            raise LinkError(
+                f"{link.port}: demo took longer than {settings.wall_timeout_s:g} s wall"
+            )
+        if isinstance(msg, LogLine):
+            data.logs.append(msg.text)
+            continue
+        if isinstance(msg, Event):
+            raw_events.append(msg)
+            continue
+        assert isinstance(msg, Telemetry)
+        if msg.mode != "cpg":
+            if t_start is None:
+                continue  # the mode switch has not reached telemetry yet
+            raise LinkError(f"{link.port}: board left CPG mode ({msg.mode}); logs: {data.logs}")
+        if t_start is None:
+            t_start = msg.board_time_s
+            t_end = t_start + settings.duration_s
+        if msg.board_time_s > t_end:
+            break
+        data.t.append(msg.board_time_s - t_start)
+        data.contact.append(msg.contact)
+        data.hip.append(msg.hip_deg)
+        data.knee.append(msg.knee_deg)
+        data.readout_v.append(
+            (msg.adc_volts(flex.adc, flex.vref), msg.adc_volts(ext.adc, ext.vref))
+        )
+        data.env.append(msg.envelopes)
+        if progress is not None:
+            progress(msg, msg.board_time_s - t_start, link.stats)
+    link.set_mode("idle")
+    assert t_start is not None
+    data.t_start, data.t_end = t_start, t_end
+    data.events = [
+        (e.kind, e.channel, e.board_time_s - t_start)
+        for e in raw_events
+        if t_start <= e.board_time_s <= t_end
+    ]
+    return data
+
+
+def _onsets(
+    events: Sequence[tuple[str, int, float]], kind: str, channel: int, after: float
+) -> list[float]:
+    return [t for k, ch, t in events if k == kind and ch == channel and t >= after]
+
+
+def _frequency(onsets: Sequence[float]) -> float | None:
+    if len(onsets) < 2:
+        return None
+    return (len(onsets) - 1) / (onsets[-1] - onsets[0])
+
+
+def analyse(data: Walk, board: Board) -> dict[str, Any]:
+    """Gait and rhythm figures of a walk after the transient (TRANSIENT_S)."""
+    leg = board.leg
+    assert leg is not None
+    keep = [i for i, t in enumerate(data.t) if t >= TRANSIENT_S]
+    t = [data.t[i] for i in keep]
+    contact = [data.contact[i] for i in keep]
+    feet = [
+        forward_kinematics(
+            data.hip[i], data.knee[i], leg.thigh_length, leg.shank_length, leg.hip_height
+        )
+        for i in keep
+    ]
+    gait = gait_metrics(t, contact, [p[0] for p in feet], [p[1] for p in feet])
+    flex = _onsets(data.events, "burst_on", data.channels.flexor.adc, TRANSIENT_S)
+    ext = _onsets(data.events, "burst_on", data.channels.extensor.adc, TRANSIENT_S)
+    cpg_f = _frequency(flex)
+    phases = event_phases(gait.touchdowns, ext)
+    return {
+        "step_frequency_hz": gait.step_frequency_hz,
+        "cpg_frequency_hz": cpg_f,
+        "step_to_cpg_ratio": (
+            gait.step_frequency_hz / cpg_f if gait.step_frequency_hz and cpg_f else None
+        ),
+        "duty_factor": gait.duty_factor,
+        "stride_length_m": gait.stride_length_m,
+        "step_height_m": gait.step_height_m,
+        "steps": gait.steps,
+        "step_period_cv": gait.step_period_cv,
+        "touchdown_phase_spread_cycles": circular_spread(phases) if phases else None,
+        "flexor_bursts": len(flex),
+        "extensor_bursts": len(ext),
+        "spikes": sum(1 for e in data.events if e[0] == "spike"),
+        "telemetry_frames": len(data.t),
+    }
+
+
+@dataclass(frozen=True)
+class VirtualSettings:
+    """How to run the virtual board when no port is given."""
+
+    seed: int = 1
+    realtime: bool = False
+    terrain_m: float = 0.0
+
+
+def walk(
+    board_file: str | Path,
+    settings: WalkSettings,
+    port: str | None = None,
+    virtual: VirtualSettings | None = None,
+    record: str | Path | None = None,
+    progress: Progress | None = None,
+) -> tuple[Walk, dict[str, Any]]:
+    """Walk the board on `port`, or the virtual board of `board_file` when port is None.
+
+    Returns the collected walk and its summary: `analyse` figures, link counters, timing.
+    """
+    if not settings.duration_s > TRANSIENT_S + 1.0:
+        raise ValueError(
+            f"--duration must be > {TRANSIENT_S + 1.0:g} s, got {settings.duration_s:g}"
+        )
+    vb = None
+    if port is None:
+        from mnsu.cosim.virtual_board import VirtualBoard
+
+        v = virtual or VirtualSettings()
+        vb = VirtualBoard(board_file, seed=v.seed, realtime=v.realtime, terrain_m=v.terrain_m)
+        board = vb.board
+        port = vb.path
+    else:
+        board = load_board(board_file)
+    channels = leg_channels(board)
+    if vb is not None:
+        vb.start()
+    wall0 = time.monotonic()
+    try:
+        with Link(port, record=record) as link:
+            data = collect(link, channels, settings, progress)
+            stats = link.stats.as_dict()
+            caps = link.caps
+    finally:
+        if vb is not None:
+            vb.stop()
+    wall = time.monotonic() - wall0
+    summary = analyse(data, board)
+    duration = data.t_end - data.t_start
+    summary.update(
+        {
+            "port": "virtual" if vb is not None else port,
+            "board": caps.board if caps else None,
+            "duration_s": duration,
+            "wall_s": wall,
+            "realtime_factor": duration / wall if wall > 0 else None,
+            "frames_received": stats["frames_received"],
+            "frames_lost": stats["frames_lost"],
+            "frames_missed_offline": stats["frames_missed_offline"],
+            "crc_errors": stats["crc_errors"],
+            "bad_frames": stats["bad_frames"],
+            "reconnects": max(0, stats["connects"] - 1),
+            "touchdown_feedback": settings.touchdown,
+            "board_logs": data.logs,
+        }
+    )
+    return data, summary
