@@ -1,10 +1,11 @@
-"""Figures (PNG files): an emulator run, a walk of the leg. The one place that chooses the
-matplotlib backend: every figure in mnsu draws with `plt` from here.
+"""Figures (PNG files): an emulator run, a walk of the leg, a regime map.
+
+The one place that chooses the matplotlib backend: every figure in mnsu draws with `plt` here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,15 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no screen
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
-__all__ = ["plt", "save", "plot_run", "plot_walk"]
+__all__ = ["plt", "save", "plot_run", "plot_walk", "plot_regime_map"]
 
+from mnsu.analysis.regimes import REGIMES  # noqa: E402
 from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, find_bursts  # noqa: E402
+from mnsu.analysis.sweep import Axis  # noqa: E402
 from mnsu.circuit.emulator import Emulator  # noqa: E402
 from mnsu.circuit.traces import membrane_and_on, sample_times  # noqa: E402
 from mnsu.robot.walk import Walk  # noqa: E402
@@ -120,3 +125,59 @@ def plot_walk(data: Walk, summary: Mapping[str, Any], path: str | Path) -> Path:
         f"{summary['frames_lost']} frames lost"
     )
     return save(fig, path, dpi=100)
+
+
+# Fixed colours per regime so that maps of different sweeps compare at a glance.
+REGIME_COLOURS = {
+    "silent": "#d9d9d9",
+    "latched": "#404040",
+    "stopped": "#a6a6a6",
+    "tonic": "#4e9ad1",
+    "fast": "#1b3f8b",
+    "burst-short": "#f2a541",
+    "burst-long": "#d1495b",
+    "irregular": "#8fbc5a",
+}
+
+
+def _edges(values: Sequence[float]) -> list[float]:
+    """Cell edges around grid values (midpoints; a single value gets a cell of +-5 %)."""
+    if len(values) == 1:
+        half = abs(values[0]) * 0.05 or 0.5
+        return [values[0] - half, values[0] + half]
+    mids = [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)]
+    return [2 * values[0] - mids[0], *mids, 2 * values[-1] - mids[-1]]
+
+
+def plot_regime_map(
+    axes: Sequence[Axis], regime_map: list[Any], title: str, path: str | Path
+) -> Path:
+    """Write the regime map: categorical colours, a legend, axis labels with units."""
+    rows = [regime_map] if len(axes) == 1 else regime_map
+    codes = [[REGIMES.index(r) for r in row] for row in rows]
+    cmap = ListedColormap([REGIME_COLOURS[r] for r in REGIMES])
+    x = axes[0].scaled()
+    if len(axes) == 1:
+        y_edges = [0.0, 1.0]
+        figsize = (8, 2.6)
+    else:
+        y_edges = _edges(axes[1].scaled())
+        figsize = (8, 6)
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.pcolormesh(
+        _edges(x), y_edges, codes, cmap=cmap, vmin=-0.5, vmax=len(REGIMES) - 0.5, shading="flat"
+    )
+    ax.set_xlabel(axes[0].label())
+    if len(axes) == 2:
+        ax.set_ylabel(axes[1].label())
+    else:
+        ax.set_yticks([])
+    present = [r for r in REGIMES if any(r in row for row in rows)]
+    ax.legend(
+        handles=[Patch(color=REGIME_COLOURS[r], label=r) for r in present],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+    )
+    ax.set_title(title, fontsize=10)
+    return save(fig, path, dpi=110)
