@@ -13,8 +13,8 @@ from mnsu_fw import codec, controller, params
 
 from hil_tests.conftest import Target, next_telemetry, telemetry_window
 from mnsu.analysis.conformance import compare, emulate, probed_neurons, recorded_figures
+from mnsu.analysis.conformance_run import record
 from mnsu.circuit.board import load_board
-from mnsu.commands.conformance import record
 from mnsu.link import CommandRefused, Link, Telemetry
 
 TICK_S = 1.0 / 2000  # one control tick at the default sample rate
