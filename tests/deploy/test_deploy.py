@@ -13,8 +13,8 @@ import pytest
 from tests.deploy.mpy_board import MICROPYTHON, MicroPythonBoard
 
 from mnsu.cli import main
-from mnsu.commands.deploy import DEVICE_DIR, PACKAGE, stage_firmware
 from mnsu.cosim.virtual_board import VirtualBoard
+from mnsu.deploy import DEVICE_DIR, PACKAGE, stage_firmware
 
 ROOT = Path(__file__).resolve().parents[2]
 

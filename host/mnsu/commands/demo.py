@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mnsu.cosim.harness import DEFAULT_BOARD
 from mnsu.link import LinkError, LinkStats, Telemetry
+from mnsu.paths import DEFAULT_BOARD
 from mnsu.robot.walk import Progress, VirtualSettings, WalkSettings, walk
 
 

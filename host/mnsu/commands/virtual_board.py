@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from mnsu.circuit.board import BoardError
-from mnsu.cosim.harness import DEFAULT_BOARD
+from mnsu.paths import DEFAULT_BOARD
 
 
 def add_parser(sub: Any) -> None:

@@ -1,5 +1,6 @@
 """Co-simulation of the firmware (device/) under MicroPython against the circuit emulator."""
 
-from mnsu.cosim.harness import DEFAULT_BOARD, DEVICE_DIR, CoSim, CoSimError
+from mnsu.cosim.harness import CoSim, CoSimError
+from mnsu.paths import DEFAULT_BOARD, DEVICE_DIR
 
 __all__ = ["DEFAULT_BOARD", "DEVICE_DIR", "CoSim", "CoSimError"]

@@ -35,11 +35,9 @@ from mnsu_fw import board_config
 
 from mnsu.circuit.board import Board, load_board
 from mnsu.circuit.emulator import Emulator
+from mnsu.paths import DEFAULT_BOARD, DEVICE_DIR
 
-ROOT = Path(__file__).resolve().parents[3]
-DEVICE_DIR = ROOT / "device"
 MPY_DIR = Path(__file__).resolve().parent / "mpy"
-DEFAULT_BOARD = ROOT / "examples" / "leg.yaml"
 
 _OUT_RECORD = struct.Struct("<BBBIQ")  # 0x01 kind pin value t_us
 _SYNC_RECORD = struct.Struct("<BQ")  # 0x02 t_us

@@ -38,7 +38,8 @@ import tty
 from pathlib import Path
 
 from mnsu.circuit.board import Board, load_board
-from mnsu.cosim.harness import DEFAULT_BOARD, CoSim
+from mnsu.cosim.harness import CoSim
+from mnsu.paths import DEFAULT_BOARD
 from mnsu.robot.leg import Leg, LegState, PendulumSpec, ServoSpec
 
 

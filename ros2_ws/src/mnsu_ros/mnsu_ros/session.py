@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Protocol
 
 from mnsu import link as mlink
-from mnsu.cosim.harness import DEFAULT_BOARD
 from mnsu.cosim.virtual_board import VirtualBoardError
+from mnsu.paths import DEFAULT_BOARD
 from mnsu.protocol import POSE_HOLD, POSE_NEUTRAL, pose_name
 from mnsu_ros import diagnostics as diag
 from mnsu_ros.board_clock import BoardClock
