@@ -1,4 +1,5 @@
-"""Figures (PNG files): an emulator run, a walk of the leg, a regime map.
+"""Figures (PNG files): an emulator run, a walk of the leg, a regime map, a
+resonance study.
 
 The one place that chooses the matplotlib backend: every figure in mnsu draws with `plt` here.
 """
@@ -17,7 +18,7 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-__all__ = ["plt", "save", "plot_run", "plot_walk", "plot_regime_map"]
+__all__ = ["plt", "save", "plot_run", "plot_walk", "plot_regime_map", "plot_resonance"]
 
 from mnsu.analysis.regimes import REGIMES  # noqa: E402
 from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, find_bursts  # noqa: E402
@@ -180,4 +181,34 @@ def plot_regime_map(
         frameon=False,
     )
     ax.set_title(title, fontsize=10)
+    return save(fig, path, dpi=110)
+
+
+def plot_resonance(result: Mapping[str, Any], path: str | Path) -> Path:
+    """Write the drive response (and the pendulum swing) against frequency."""
+    panels = 2 if "pendulum" in result else 1
+    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4), squeeze=False)
+    ax = axes[0][0]
+    ax.plot(
+        [d["freq_hz"] for d in result["drive"]], [d["response_hz"] for d in result["drive"]], "o-"
+    )
+    ax.set_xlabel("drive frequency (Hz)")
+    ax.set_ylabel("response at the drive frequency (Hz)")
+    ax.set_title("driven burster")
+    if result["burst_frequency_hz"]:
+        for axis in axes[0]:
+            axis.axvline(result["burst_frequency_hz"], color="grey", ls=":", label="own bursts")
+    if panels == 2:
+        ax2 = axes[0][1]
+        ax2.plot(
+            [d["natural_hz"] for d in result["pendulum"]],
+            [d["swing_deg"] for d in result["pendulum"]],
+            "o-",
+            color="C1",
+        )
+        ax2.set_xlabel("pendulum natural frequency (Hz)")
+        ax2.set_ylabel("hip swing amplitude (deg)")
+        ax2.set_title("bursts swinging a pendular leg")
+    axes[0][0].legend()
+    fig.suptitle(f"{result['board']}: {result['neuron']}")
     return save(fig, path, dpi=110)

@@ -167,3 +167,89 @@ def pendulum_response(
 
 def peak(responses: Sequence[Response]) -> Response:
     return max(responses, key=lambda r: r.amplitude)
+
+
+def frequency_range(text: str, flag: str) -> list[float]:
+    """Parse "START:STOP:N" (Hz, 0 < START < STOP, N >= 2) into N equally spaced values."""
+    parts = text.split(":")
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        start, stop, n = float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
+        raise ValueError(f"{flag} {text!r}: expected START:STOP:N in Hz, e.g. 2:7:11") from None
+    if n < 2 or not 0 < start < stop:
+        raise ValueError(f"{flag} {text!r}: need 0 < START < STOP and N >= 2")
+    return [start + (stop - start) * k / (n - 1) for k in range(n)]
+
+
+@dataclass(frozen=True)
+class Study:
+    """One resonance study of `neuron` on a board file."""
+
+    board_path: str | Path
+    neuron: str
+    drive: str  # the pulse input that drives it
+    duration: float
+    transient: float
+    burst_gap: float
+    overrides: Sequence[str] = ()
+    amplitude: float | None = None  # drive pulse amplitude (A); None: the board's
+
+    def check(self) -> Board:
+        """The board, after checking the study's terms (ValueError, BoardError)."""
+        if not self.duration > self.transient >= 0:
+            raise ValueError("need --duration > --transient >= 0")
+        board = load_board(self.board_path, self.overrides)
+        if self.neuron not in board.neuron_names:
+            raise ValueError(f"no neuron {self.neuron!r} on the board")
+        return board
+
+
+def study(
+    st: Study, freqs: Sequence[float], naturals: Sequence[float], leg_path: str | Path
+) -> dict[str, object]:
+    """The own burst frequency, the drive response at `freqs` and (when `naturals` is not
+    empty) the swing of the leg of `leg_path` at those pendulum natural frequencies."""
+    board = st.check()
+    own = burst_frequency(
+        st.board_path, st.neuron, st.drive, st.duration, st.transient, st.burst_gap, st.overrides
+    )
+    driven = drive_response(
+        st.board_path,
+        st.neuron,
+        st.drive,
+        freqs,
+        st.duration,
+        st.transient,
+        st.amplitude,
+        st.overrides,
+    )
+    result: dict[str, object] = {
+        "board": board.name,
+        "neuron": st.neuron,
+        "burst_frequency_hz": own,
+        "drive": [{"freq_hz": r.freq_hz, "response_hz": r.amplitude} for r in driven],
+        "drive_peak_hz": peak(driven).freq_hz,
+    }
+    if naturals:
+        leg_board = load_board(leg_path)
+        if leg_board.leg is None:
+            raise ValueError(f"{leg_path}: no leg section")
+        k = [s.name for s in board.inputs].index(st.drive)
+        quiet = load_board(st.board_path, [*st.overrides, f"inputs.{k}.amplitude=0"])
+        emu = Emulator(quiet)
+        emu.advance(st.duration)
+        i = quiet.neuron_index(st.neuron)
+        swings = pendulum_response(
+            emu.spikes[i],
+            emu.spike_ends[i],
+            leg_board.leg,
+            naturals,
+            st.duration,
+            st.transient,
+            st.burst_gap,
+        )
+        result["pendulum"] = [{"natural_hz": r.freq_hz, "swing_deg": r.amplitude} for r in swings]
+        result["pendulum_peak_hz"] = peak(swings).freq_hz
+    return result
