@@ -1,5 +1,5 @@
 """Figures (PNG files): an emulator run, a walk of the leg, a regime map, a
-resonance study.
+resonance study, the self-consistent rates of a unit.
 
 The one place that chooses the matplotlib backend: every figure in mnsu draws with `plt` here.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -18,14 +18,25 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-__all__ = ["plt", "save", "plot_run", "plot_walk", "plot_regime_map", "plot_resonance"]
-
 from mnsu.analysis.regimes import REGIMES  # noqa: E402
 from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, find_bursts  # noqa: E402
-from mnsu.analysis.sweep import Axis  # noqa: E402
 from mnsu.circuit.emulator import Emulator  # noqa: E402
 from mnsu.circuit.traces import membrane_and_on, sample_times  # noqa: E402
-from mnsu.robot.walk import Walk  # noqa: E402
+
+if TYPE_CHECKING:
+    from mnsu.analysis.selfconsistency import Analysis
+    from mnsu.analysis.sweep import Axis
+    from mnsu.robot.walk import Walk
+
+__all__ = [
+    "plt",
+    "save",
+    "plot_run",
+    "plot_walk",
+    "plot_regime_map",
+    "plot_resonance",
+    "plot_selfconsistency",
+]
 
 
 def save(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
@@ -211,4 +222,33 @@ def plot_resonance(result: Mapping[str, Any], path: str | Path) -> Path:
         ax2.set_title("bursts swinging a pendular leg")
     axes[0][0].legend()
     fig.suptitle(f"{result['board']}: {result['neuron']}")
+    return save(fig, path, dpi=110)
+
+
+def plot_selfconsistency(result: Analysis, title: str, path: str | Path) -> Path:
+    """G(f) of each map against f, the diagonal, and the fixed points (filled = stable)."""
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    f_max = result.f_max
+    ax.plot([0, f_max], [0, f_max], color="grey", lw=0.8, ls="--", label="G(f) = f")
+    colours = {"mean-field": "#4e9ad1", "periodic": "#d1495b"}
+    for m in result.maps:
+        xs = [p[0] for p in m.curve]
+        ys = [p[1] for p in m.curve]
+        colour = colours.get(m.method, "black")
+        ax.plot(xs, ys, color=colour, lw=1.3, label=f"G(f), {m.method}")
+        for fp in m.fixed:
+            ax.plot(
+                [fp.rate_hz],
+                [fp.rate_hz],
+                "o",
+                ms=7,
+                color=colour,
+                mfc=colour if fp.stable else "white",
+            )
+    ax.set_xlabel("rate f (Hz)")
+    ax.set_ylabel("G(f) = F(I_bias + W s(f) - <w>(f)) (Hz)")
+    ax.set_xlim(0, f_max)
+    ax.set_ylim(0, f_max)
+    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    ax.set_title(f"{title}\n(filled: stable, open: unstable)", fontsize=10)
     return save(fig, path, dpi=110)

@@ -2,7 +2,7 @@
 
 Solves f = F(I_bias + W*s(f) - <w>(f)) for the unit's self-synapses and adaptation (see
 mnsu.analysis.selfconsistency), prints every fixed point with its stability, and plots G(f)
-against f.
+against f (mnsu.plot.plot_selfconsistency).
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from mnsu.analysis.selfconsistency import Analysis, SelfConsistencyError, analyse
+from mnsu.analysis.selfconsistency import SelfConsistencyError, analyse
 from mnsu.circuit.board import BoardError, load_board
 from mnsu.commands import add_set_option
 
@@ -55,7 +54,11 @@ def run(args: argparse.Namespace) -> int:
     out = result.as_dict()
     out["board"] = board.name
     if args.plot:
-        plot_map(result, f"{board.name}: self-consistent rates of {args.neuron}", args.plot)
+        from mnsu.plot import plot_selfconsistency
+
+        plot_selfconsistency(
+            result, f"{board.name}: self-consistent rates of {args.neuron}", args.plot
+        )
         out["plot"] = args.plot
     if args.json:
         print(json.dumps(out))
@@ -93,38 +96,3 @@ def print_report(out: dict[str, Any]) -> None:
             )
     if "plot" in out:
         print(f"plot: {out['plot']}")
-
-
-def plot_map(result: Analysis, title: str, path: str) -> None:
-    """G(f) of each map against f, the diagonal, and the fixed points (filled = stable)."""
-    from mnsu.plot import plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    f_max = result.f_max
-    ax.plot([0, f_max], [0, f_max], color="grey", lw=0.8, ls="--", label="G(f) = f")
-    colours = {"mean-field": "#4e9ad1", "periodic": "#d1495b"}
-    for m in result.maps:
-        xs = [p[0] for p in m.curve]
-        ys = [p[1] for p in m.curve]
-        colour = colours.get(m.method, "black")
-        ax.plot(xs, ys, color=colour, lw=1.3, label=f"G(f), {m.method}")
-        for fp in m.fixed:
-            ax.plot(
-                [fp.rate_hz],
-                [fp.rate_hz],
-                "o",
-                ms=7,
-                color=colour,
-                mfc=colour if fp.stable else "white",
-            )
-    ax.set_xlabel("rate f (Hz)")
-    ax.set_ylabel("G(f) = F(I_bias + W s(f) - <w>(f)) (Hz)")
-    ax.set_xlim(0, f_max)
-    ax.set_ylim(0, f_max)
-    ax.legend(loc="upper left", frameon=False, fontsize=9)
-    ax.set_title(f"{title}\n(filled: stable, open: unstable)", fontsize=10)
-    fig.tight_layout()
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
