@@ -1,21 +1,21 @@
-"""`mnsu simulate BOARD.yaml --duration S`: run the emulator and analyse the rhythm."""
+"""`mnsu simulate BOARD.yaml --duration S`: run the emulator and analyse the rhythm.
+
+The run, its summary and the saved traces are mnsu.analysis.simulation; the figure is
+mnsu.plot.plot_run.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import time
 from typing import Any
 
-import numpy as np
-
-from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, DEFAULT_TRANSIENT, neuron_stats, phase_lags
-from mnsu.circuit.board import Board, BoardError, load_board
+from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, DEFAULT_TRANSIENT
+from mnsu.analysis.simulation import run_emulator, save_traces, summarise
+from mnsu.circuit.board import BoardError, load_board
 from mnsu.circuit.emulator import Emulator
-from mnsu.circuit.traces import adc_trace, membrane_and_on, readout, sample_times
 from mnsu.commands import add_set_option
-from mnsu.progress import Progress
 
 
 def add_parser(sub: Any) -> None:
@@ -84,56 +84,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_table(result)
     return 0
-
-
-def run_emulator(emu: Emulator, duration: float, label: str) -> float:
-    """Advance the emulator to `duration`, with a progress bar on stderr for long runs."""
-    chunk = min(0.5, duration)
-    progress = Progress(f"simulate {label}", duration, unit="s")
-    start = time.perf_counter()
-    while emu.t < duration - 1e-12:
-        emu.advance_to(min(emu.t + chunk, duration))
-        progress.update(emu.t)
-    progress.close()
-    return time.perf_counter() - start
-
-
-def summarise(
-    board: Board,
-    emu: Emulator,
-    duration: float,
-    wall: float,
-    transient: float,
-    burst_gap: float,
-) -> dict[str, Any]:
-    stats = {
-        name: neuron_stats(emu.spikes[i], emu.spike_ends[i], duration, transient, burst_gap)
-        for i, name in enumerate(emu.names)
-    }
-    return {
-        "board": board.name,
-        "duration_s": duration,
-        "wall_s": wall,
-        "realtime_factor": duration / wall if wall > 0 else None,
-        "transient_s": transient,
-        "burst_gap_s": burst_gap,
-        "neurons": {name: s.summary() for name, s in stats.items()},
-        "period_cv": {name: s.period_cv for name, s in stats.items()},
-        "phase_lag": phase_lags(stats),
-    }
-
-
-def save_traces(emu: Emulator, path: str, rate: float, seed: int) -> None:
-    times = sample_times(emu.t, rate)
-    arrays: dict[str, Any] = {"t": times, "neurons": np.array(emu.names)}
-    for i, name in enumerate(emu.names):
-        arrays[f"spikes_{name}"] = np.array(emu.spikes[i])
-        arrays[f"spike_ends_{name}"] = np.array(emu.spike_ends[i])
-        arrays[f"membrane_{name}"] = membrane_and_on(emu, i, times)[0]
-        arrays[f"readout_{name}"] = readout(emu, i, times)
-    for channel in emu.adc_channels:
-        arrays[f"adc{channel}"] = adc_trace(emu, channel, times, seed)
-    np.savez_compressed(path, **arrays)
 
 
 def _fmt(value: object, spec: str) -> str:
