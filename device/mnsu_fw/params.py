@@ -1,8 +1,10 @@
 """The parameter table: declared once, read by the firmware, the host link, the CLI and ROS.
 
-Each row is (name, type, default, min, max, unit, description). Types: "f" float, "i" integer,
-"b" bool (0/1), "e" enum (an integer index into CHOICES[name]). The row index is the parameter
-id on the wire (PARAM_GET / PARAM_SET); append new rows at the end so ids stay stable, and the
+Each row is (name, type, default, min, max). Types: "f" float, "i" integer, "b" bool (0/1),
+"e" enum (an integer index into a list of choices). Units, descriptions and the choices' names
+are documentation and live on the host (mnsu/parameters.py, keyed by name; a test checks that
+both list the same names), so they take no room in the board's heap. The row index is the
+parameter id on the wire (PARAM_GET / PARAM_SET); append new rows at the end so ids stay stable, and the
 CAPS message carries table_crc() so a host can tell that its table matches the firmware's.
 
 Written in the MicroPython subset (no typing at run time).
@@ -26,62 +28,56 @@ TYPE: "Final" = 1
 DEFAULT: "Final" = 2
 MIN: "Final" = 3
 MAX: "Final" = 4
-UNIT: "Final" = 5
-DESCRIPTION: "Final" = 6
 
-TABLE: "tuple[tuple[str, str, float, float, float, str, str], ...]" = (
-    ("mode", "e", 0, 0, 3, "", "operating mode to enter (estop and safe are entered, not set)"),
-    ("sample_rate_hz", "i", 2000, 500, 5000, "Hz", "ADC sampling rate per channel (control tick)"),
-    ("n_channels", "i", 2, 1, 4, "", "ADC channels sampled each tick"),
-    ("adc_vref_v", "f", 3.3, 1.0, 5.0, "V", "ADC full-scale voltage"),
-    ("spike_high_v", "f", 1.0, 0.01, 5.0, "V", "Schmitt trigger: spike starts above this"),
-    ("spike_low_v", "f", 0.5, 0.0, 5.0, "V", "Schmitt trigger: spike ends below this"),
-    ("refractory_ms", "f", 2.0, 0.0, 50.0, "ms", "no new spike this soon after a spike onset"),
-    ("burst_gap_ms", "f", 100.0, 5.0, 2000.0, "ms", "a silence this long ends a burst"),
-    ("env_tau_ms", "f", 40.0, 2.0, 1000.0, "ms", "burst envelope decay time constant"),
-    ("env_step", "f", 0.3, 0.01, 1.0, "", "envelope jump towards 1 per spike"),
-    ("flexor_channel", "i", 0, 0, 3, "", "ADC channel of the flexor (swing) neuron"),
-    ("extensor_channel", "i", 1, 0, 3, "", "ADC channel of the extensor (stance) neuron"),
-    ("hip_offset_deg", "f", 0.0, -90.0, 90.0, "deg", "hip angle with both envelopes at 0"),
-    ("hip_amp_deg", "f", 30.0, 0.0, 90.0, "deg", "hip swing per unit envelope difference"),
-    ("knee_offset_deg", "f", 10.0, -90.0, 90.0, "deg", "knee angle with the flexor silent"),
-    ("knee_amp_deg", "f", 50.0, 0.0, 90.0, "deg", "knee flexion per unit flexor envelope"),
-    ("asymmetry", "f", 0.0, -1.0, 1.0, "", "hip weight: E by (1+a), F by (1-a)"),
-    ("hip_min_deg", "f", -35.0, -90.0, 90.0, "deg", "hip joint limit (low)"),
-    ("hip_max_deg", "f", 35.0, -90.0, 90.0, "deg", "hip joint limit (high)"),
-    ("knee_min_deg", "f", 0.0, -90.0, 90.0, "deg", "knee joint limit (low)"),
-    ("knee_max_deg", "f", 70.0, -90.0, 90.0, "deg", "knee joint limit (high)"),
-    ("hip_neutral_deg", "f", 0.0, -90.0, 90.0, "deg", "hip angle of the neutral pose"),
-    ("knee_neutral_deg", "f", 10.0, -90.0, 90.0, "deg", "knee angle of the neutral pose"),
-    ("slew_dps", "f", 400.0, 1.0, 3000.0, "deg/s", "maximum joint speed commanded"),
-    ("watchdog_s", "f", 0.25, 0.02, 10.0, "s", "SAFE after this long without a host frame"),
-    ("safe_pose", "e", 1, 0, 2, "", "pose on watchdog: 0 hold, 1 neutral, 2 limp"),
-    ("estop_pose", "e", 2, 0, 2, "", "pose on e-stop: 0 hold, 1 neutral, 2 limp"),
-    ("telemetry_hz", "i", 100, 0, 1000, "Hz", "telemetry frame rate (0: off)"),
-    ("spike_events", "b", 1, 0, 1, "", "send an event per spike (bursts/contact always)"),
-    ("drive_level", "f", 0.6, 0.0, 1.0, "", "descending drive output (PWM duty into the RC)"),
-    ("drive_pwm_hz", "i", 20000, 1000, 100000, "Hz", "drive PWM frequency"),
-    ("touchdown_enable", "b", 1, 0, 1, "", "fire a touch-down pulse when the foot lands"),
-    ("touchdown_width_ms", "f", 20.0, 1.0, 500.0, "ms", "touch-down pulse width"),
-    ("touchdown_amp", "f", 1.0, 0.0, 1.0, "", "touch-down pulse amplitude (PWM duty)"),
-    ("contact_debounce_ms", "f", 3.0, 0.0, 100.0, "ms", "foot switch must be stable this long"),
-    ("servo0_min_us", "f", 500.0, 300.0, 1500.0, "us", "hip servo pulse at -range/2"),
-    ("servo0_max_us", "f", 2500.0, 1500.0, 2700.0, "us", "hip servo pulse at +range/2"),
-    ("servo0_range_deg", "f", 180.0, 10.0, 360.0, "deg", "hip servo travel over min..max us"),
-    ("servo0_offset_deg", "f", 0.0, -45.0, 45.0, "deg", "hip servo horn offset"),
-    ("servo0_reversed", "b", 0, 0, 1, "", "hip servo turns the other way"),
-    ("servo1_min_us", "f", 500.0, 300.0, 1500.0, "us", "knee servo pulse at -range/2"),
-    ("servo1_max_us", "f", 2500.0, 1500.0, 2700.0, "us", "knee servo pulse at +range/2"),
-    ("servo1_range_deg", "f", 180.0, 10.0, 360.0, "deg", "knee servo travel over min..max us"),
-    ("servo1_offset_deg", "f", 0.0, -45.0, 45.0, "deg", "knee servo horn offset"),
-    ("servo1_reversed", "b", 0, 0, 1, "", "knee servo turns the other way"),
+TABLE: "tuple[tuple[str, str, float, float, float], ...]" = (
+    ("mode", "e", 0, 0, 3),
+    ("sample_rate_hz", "i", 2000, 500, 5000),
+    ("n_channels", "i", 2, 1, 4),
+    ("adc_vref_v", "f", 3.3, 1.0, 5.0),
+    ("spike_high_v", "f", 1.0, 0.01, 5.0),
+    ("spike_low_v", "f", 0.5, 0.0, 5.0),
+    ("refractory_ms", "f", 2.0, 0.0, 50.0),
+    ("burst_gap_ms", "f", 100.0, 5.0, 2000.0),
+    ("env_tau_ms", "f", 40.0, 2.0, 1000.0),
+    ("env_step", "f", 0.3, 0.01, 1.0),
+    ("flexor_channel", "i", 0, 0, 3),
+    ("extensor_channel", "i", 1, 0, 3),
+    ("hip_offset_deg", "f", 0.0, -90.0, 90.0),
+    ("hip_amp_deg", "f", 30.0, 0.0, 90.0),
+    ("knee_offset_deg", "f", 10.0, -90.0, 90.0),
+    ("knee_amp_deg", "f", 50.0, 0.0, 90.0),
+    ("asymmetry", "f", 0.0, -1.0, 1.0),
+    ("hip_min_deg", "f", -35.0, -90.0, 90.0),
+    ("hip_max_deg", "f", 35.0, -90.0, 90.0),
+    ("knee_min_deg", "f", 0.0, -90.0, 90.0),
+    ("knee_max_deg", "f", 70.0, -90.0, 90.0),
+    ("hip_neutral_deg", "f", 0.0, -90.0, 90.0),
+    ("knee_neutral_deg", "f", 10.0, -90.0, 90.0),
+    ("slew_dps", "f", 400.0, 1.0, 3000.0),
+    ("watchdog_s", "f", 0.25, 0.02, 10.0),
+    ("safe_pose", "e", 1, 0, 2),
+    ("estop_pose", "e", 2, 0, 2),
+    ("telemetry_hz", "i", 100, 0, 1000),
+    ("spike_events", "b", 1, 0, 1),
+    ("drive_level", "f", 0.6, 0.0, 1.0),
+    ("drive_pwm_hz", "i", 20000, 1000, 100000),
+    ("touchdown_enable", "b", 1, 0, 1),
+    ("touchdown_width_ms", "f", 20.0, 1.0, 500.0),
+    ("touchdown_amp", "f", 1.0, 0.0, 1.0),
+    ("contact_debounce_ms", "f", 3.0, 0.0, 100.0),
+    ("servo0_min_us", "f", 500.0, 300.0, 1500.0),
+    ("servo0_max_us", "f", 2500.0, 1500.0, 2700.0),
+    ("servo0_range_deg", "f", 180.0, 10.0, 360.0),
+    ("servo0_offset_deg", "f", 0.0, -45.0, 45.0),
+    ("servo0_reversed", "b", 0, 0, 1),
+    ("servo1_min_us", "f", 500.0, 300.0, 1500.0),
+    ("servo1_max_us", "f", 2500.0, 1500.0, 2700.0),
+    ("servo1_range_deg", "f", 180.0, 10.0, 360.0),
+    ("servo1_offset_deg", "f", 0.0, -45.0, 45.0),
+    ("servo1_reversed", "b", 0, 0, 1),
 )
 
-CHOICES = {
-    "mode": ("idle", "cpg", "host", "hold"),
-    "safe_pose": ("hold", "neutral", "limp"),
-    "estop_pose": ("hold", "neutral", "limp"),
-}
+# Enumerations: mode 0 idle, 1 cpg, 2 host, 3 hold; safe_pose and estop_pose:
 POSE_HOLD = 0
 POSE_NEUTRAL = 1
 POSE_LIMP = 2
@@ -147,20 +143,3 @@ def check(values: "list[float | int]", pid: int, value: float) -> "tuple[int, fl
         if name == high and not values[INDEX[low]] < norm:
             return ERR_INCONSISTENT, 0
     return 0, norm
-
-
-def describe(pid: int) -> "dict[str, object]":
-    """One row as a dict (host side: CLI, ROS parameter descriptors)."""
-    row = TABLE[pid]
-    return {
-        "id": pid,
-        "name": row[NAME],
-        "type": row[TYPE],
-        "default": row[DEFAULT],
-        "min": row[MIN],
-        "max": row[MAX],
-        "unit": row[UNIT],
-        "description": row[DESCRIPTION],
-        "choices": CHOICES.get(row[NAME]),
-        "persistent": row[NAME] not in VOLATILE,
-    }

@@ -2,7 +2,8 @@
 
 The firmware's table (`mnsu_fw.params`) holds each row's name, type, default and range, and
 its `check` is the one validation rule, on the board and here alike. This module adds what
-only a host needs: a typed row per parameter (`Param`), values shown with their unit and
+only a host needs: each row's unit and description (`DOCS`) and the enumerations' names
+(`CHOICES`), keyed by name, a typed row per parameter (`Param`), values shown with their unit and
 choice names, and the one wording of a refusal (`refusal`) that the link, the CLI and the
 ROS bridge all raise as `ParamError`.
 """
@@ -15,6 +16,65 @@ from dataclasses import dataclass
 from mnsu_fw import codec, params
 
 Value = bool | int | float | str
+
+
+# The documentation of every row of the firmware's table, keyed by name: (unit, description).
+# The board keeps name, type, default and range only (tests/host/test_parameters.py checks that
+# both sides list the same names).
+DOCS: dict[str, tuple[str, str]] = {
+    "mode": ("", "operating mode to enter (estop and safe are entered, not set)"),
+    "sample_rate_hz": ("Hz", "ADC sampling rate per channel (control tick)"),
+    "n_channels": ("", "ADC channels sampled each tick"),
+    "adc_vref_v": ("V", "ADC full-scale voltage"),
+    "spike_high_v": ("V", "Schmitt trigger: spike starts above this"),
+    "spike_low_v": ("V", "Schmitt trigger: spike ends below this"),
+    "refractory_ms": ("ms", "no new spike this soon after a spike onset"),
+    "burst_gap_ms": ("ms", "a silence this long ends a burst"),
+    "env_tau_ms": ("ms", "burst envelope decay time constant"),
+    "env_step": ("", "envelope jump towards 1 per spike"),
+    "flexor_channel": ("", "ADC channel of the flexor (swing) neuron"),
+    "extensor_channel": ("", "ADC channel of the extensor (stance) neuron"),
+    "hip_offset_deg": ("deg", "hip angle with both envelopes at 0"),
+    "hip_amp_deg": ("deg", "hip swing per unit envelope difference"),
+    "knee_offset_deg": ("deg", "knee angle with the flexor silent"),
+    "knee_amp_deg": ("deg", "knee flexion per unit flexor envelope"),
+    "asymmetry": ("", "hip weight: E by (1+a), F by (1-a)"),
+    "hip_min_deg": ("deg", "hip joint limit (low)"),
+    "hip_max_deg": ("deg", "hip joint limit (high)"),
+    "knee_min_deg": ("deg", "knee joint limit (low)"),
+    "knee_max_deg": ("deg", "knee joint limit (high)"),
+    "hip_neutral_deg": ("deg", "hip angle of the neutral pose"),
+    "knee_neutral_deg": ("deg", "knee angle of the neutral pose"),
+    "slew_dps": ("deg/s", "maximum joint speed commanded"),
+    "watchdog_s": ("s", "SAFE after this long without a host frame"),
+    "safe_pose": ("", "pose on watchdog: 0 hold, 1 neutral, 2 limp"),
+    "estop_pose": ("", "pose on e-stop: 0 hold, 1 neutral, 2 limp"),
+    "telemetry_hz": ("Hz", "telemetry frame rate (0: off)"),
+    "spike_events": ("", "send an event per spike (bursts/contact always)"),
+    "drive_level": ("", "descending drive output (PWM duty into the RC)"),
+    "drive_pwm_hz": ("Hz", "drive PWM frequency"),
+    "touchdown_enable": ("", "fire a touch-down pulse when the foot lands"),
+    "touchdown_width_ms": ("ms", "touch-down pulse width"),
+    "touchdown_amp": ("", "touch-down pulse amplitude (PWM duty)"),
+    "contact_debounce_ms": ("ms", "foot switch must be stable this long"),
+    "servo0_min_us": ("us", "hip servo pulse at -range/2"),
+    "servo0_max_us": ("us", "hip servo pulse at +range/2"),
+    "servo0_range_deg": ("deg", "hip servo travel over min..max us"),
+    "servo0_offset_deg": ("deg", "hip servo horn offset"),
+    "servo0_reversed": ("", "hip servo turns the other way"),
+    "servo1_min_us": ("us", "knee servo pulse at -range/2"),
+    "servo1_max_us": ("us", "knee servo pulse at +range/2"),
+    "servo1_range_deg": ("deg", "knee servo travel over min..max us"),
+    "servo1_offset_deg": ("deg", "knee servo horn offset"),
+    "servo1_reversed": ("", "knee servo turns the other way"),
+}
+
+# The names of the enumerations' values, index = value.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "mode": ("idle", "cpg", "host", "hold"),
+    "safe_pose": ("hold", "neutral", "limp"),
+    "estop_pose": ("hold", "neutral", "limp"),
+}
 
 
 class ParamError(ValueError):
@@ -74,9 +134,9 @@ def _build() -> tuple[Param, ...]:
                 default=float(row[params.DEFAULT]),
                 minimum=float(row[params.MIN]),
                 maximum=float(row[params.MAX]),
-                unit=str(row[params.UNIT]),
-                description=str(row[params.DESCRIPTION]),
-                choices=params.CHOICES.get(name),
+                unit=DOCS[name][0],
+                description=DOCS[name][1],
+                choices=CHOICES.get(name),
                 persistent=name not in params.VOLATILE,
             )
         )

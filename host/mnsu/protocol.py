@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from mnsu_fw import codec, params
 
+from mnsu.parameters import CHOICES
+
 # ----------------------------------------------------------------------------- field scaling
 
 CDEG_PER_DEG = 100  # telemetry angles: centidegrees
@@ -67,7 +69,7 @@ def mode_name(mode: int) -> str:
 
 
 # The modes a host may request by name (estop and safe are entered, not set).
-MODES = {name: i for i, name in enumerate(params.CHOICES["mode"])}
+MODES = {name: i for i, name in enumerate(CHOICES["mode"])}
 
 
 def event_name(kind: int) -> str:
@@ -79,7 +81,7 @@ def event_name(kind: int) -> str:
 POSE_HOLD = params.POSE_HOLD
 POSE_NEUTRAL = params.POSE_NEUTRAL
 POSE_LIMP = params.POSE_LIMP
-POSE_NAMES = params.CHOICES["safe_pose"]
+POSE_NAMES = CHOICES["safe_pose"]
 
 
 def pose_name(pose: int) -> str:

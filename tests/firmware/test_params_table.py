@@ -12,14 +12,11 @@ from mnsu_fw import params as p
 def test_rows_are_consistent() -> None:
     assert len(set(p.NAMES)) == p.COUNT
     for row in p.TABLE:
-        name, kind, default, low, high, unit, desc = row
+        name, kind, default, low, high = row
         assert kind in ("f", "i", "b", "e"), name
         assert low <= default <= high, name
-        assert desc, name
         if kind != "f":
             assert isinstance(default, int), name
-        if kind == "e":
-            assert len(p.CHOICES[name]) == high - low + 1, name
     values = p.defaults()
     for low, high in p.ORDERED:
         assert values[p.INDEX[low]] < values[p.INDEX[high]]
@@ -30,7 +27,6 @@ def test_issue_defaults() -> None:
     assert d[p.INDEX["watchdog_s"]] == 0.25
     assert d[p.INDEX["telemetry_hz"]] == 100
     assert d[p.INDEX["sample_rate_hz"]] >= 2000
-    assert p.describe(p.INDEX["safe_pose"])["choices"] == ("hold", "neutral", "limp")
 
 
 @pytest.mark.parametrize(
