@@ -32,7 +32,8 @@ from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Bool, Float32MultiArray, Float64, MultiArrayDimension, String
 from std_srvs.srv import Trigger
@@ -56,8 +57,13 @@ _TYPES = {
     "bool": Parameter.Type.BOOL,
     "string": Parameter.Type.STRING,
 }
+# Streams are published reliable with a small depth (as joint_state_broadcaster does): a
+# default-QoS subscriber (reliable) and a SensorDataQoS one (best effort) both receive them.
+# Every publisher honours the standard `qos_overrides./<topic>.publisher.*` parameters.
+STREAM_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 COMMAND_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 EVENT_QOS = QoSProfile(depth=500, reliability=ReliabilityPolicy.RELIABLE)
+OVERRIDABLE = QoSOverridingOptions.with_default_policies()
 
 
 class BridgeNode(Node):
@@ -114,15 +120,11 @@ class BridgeNode(Node):
             host_time_ns=lambda: self.get_clock().now().nanoseconds,
         )
         self.neurons = self._neurons()
-        self.joint_state_pub = self.create_publisher(
-            JointState, "joint_states", qos_profile_sensor_data
-        )
-        self.neurons_pub = self.create_publisher(
-            Float32MultiArray, "cpg/neurons", qos_profile_sensor_data
-        )
-        self.contact_pub = self.create_publisher(Bool, "foot_contact", qos_profile_sensor_data)
-        self.events_pub = self.create_publisher(String, "cpg/events", EVENT_QOS)
-        self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.joint_state_pub = self._publisher(JointState, "joint_states", STREAM_QOS)
+        self.neurons_pub = self._publisher(Float32MultiArray, "cpg/neurons", STREAM_QOS)
+        self.contact_pub = self._publisher(Bool, "foot_contact", STREAM_QOS)
+        self.events_pub = self._publisher(String, "cpg/events", EVENT_QOS)
+        self.diag_pub = self._publisher(DiagnosticArray, "/diagnostics", STREAM_QOS)
         self.create_subscription(
             JointTrajectory, "joint_commands", self._joint_commands, COMMAND_QOS
         )
@@ -139,6 +141,10 @@ class BridgeNode(Node):
             f"mnsu_bridge on {self.session.config.port}"
             + (f" (virtual board at {self.session.virtual.port})" if self.session.virtual else "")
         )
+
+    def _publisher(self, msg_type: Any, topic: str, qos: QoSProfile) -> Any:
+        """A publisher whose QoS the `qos_overrides` parameters can change at start."""
+        return self.create_publisher(msg_type, topic, qos, qos_overriding_options=OVERRIDABLE)
 
     def _declare(self, name: str, default: Any, text: str) -> Any:
         """A node setting fixed at start (read-only); its value."""
