@@ -4,8 +4,8 @@ A thin node over `BoardSession` (session.py): it declares parameters, converts m
 hands everything else to the session. Interface (docs/ros.md):
 
     publishes   joint_states (sensor_msgs/JointState, rad), cpg/neurons
-                (std_msgs/Float32MultiArray), cpg/events (std_msgs/String, JSON), foot_contact
-                (std_msgs/Bool), /diagnostics (diagnostic_msgs/DiagnosticArray)
+                (mnsu_msgs/NeuronState), cpg/events (mnsu_msgs/CpgEvent), foot_contact
+                (mnsu_msgs/FootContact), /diagnostics (diagnostic_msgs/DiagnosticArray)
     subscribes  joint_commands (trajectory_msgs/JointTrajectory, HOST mode), cpg/drive
                 (std_msgs/Float64, 0..1)
     services    estop, reset_estop (std_srvs/Trigger)
@@ -21,7 +21,7 @@ from typing import Any
 
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from mnsu_fw import codec
+from mnsu_msgs.msg import CpgEvent, FootContact, NeuronState
 from rcl_interfaces.msg import (
     FloatingPointRange,
     IntegerRange,
@@ -35,7 +35,7 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import JointState
-from std_msgs.msg import Bool, Float32MultiArray, Float64, MultiArrayDimension, String
+from std_msgs.msg import Float64
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
@@ -121,9 +121,9 @@ class BridgeNode(Node):
         )
         self.neurons = self._neurons()
         self.joint_state_pub = self._publisher(JointState, "joint_states", STREAM_QOS)
-        self.neurons_pub = self._publisher(Float32MultiArray, "cpg/neurons", STREAM_QOS)
-        self.contact_pub = self._publisher(Bool, "foot_contact", STREAM_QOS)
-        self.events_pub = self._publisher(String, "cpg/events", EVENT_QOS)
+        self.neurons_pub = self._publisher(NeuronState, "cpg/neurons", STREAM_QOS)
+        self.contact_pub = self._publisher(FootContact, "foot_contact", STREAM_QOS)
+        self.events_pub = self._publisher(CpgEvent, "cpg/events", EVENT_QOS)
         self.diag_pub = self._publisher(DiagnosticArray, "/diagnostics", STREAM_QOS)
         self.create_subscription(
             JointTrajectory, "joint_commands", self._joint_commands, COMMAND_QOS
@@ -167,21 +167,35 @@ class BridgeNode(Node):
         js.name = list(self.joint_names)
         js.position = list(feedback.joint_positions_rad(tel.fields))
         self.joint_state_pub.publish(js)
-        self.contact_pub.publish(Bool(data=tel.contact))
+        contact = FootContact(contact=tel.contact)
+        contact.header.stamp = stamp
+        self.contact_pub.publish(contact)
         values = self.session.values
         vref = 3.3 if values is None else self.session.value("adc_vref_v")
         flex = 0 if values is None else int(self.session.value("flexor_channel"))
         ext = 1 if values is None else int(self.session.value("extensor_channel"))
-        arr = Float32MultiArray()
-        k = len(feedback.NEURON_FIELDS)
-        arr.layout.dim = [MultiArrayDimension(label=n.name, size=k, stride=k) for n in self.neurons]
-        arr.data = feedback.neuron_values(tel.fields, self.neurons, vref, flex, ext)
-        self.neurons_pub.publish(arr)
+        readings = feedback.neuron_readings(tel.fields, self.neurons, vref, flex, ext)
+        ns = NeuronState()
+        ns.header.stamp = stamp
+        ns.name = [r.name for r in readings]
+        ns.channel = bytes(r.channel for r in readings)
+        ns.readout_v = [r.readout_v for r in readings]
+        ns.spike_count = [r.spike_count for r in readings]
+        ns.burst_envelope = [r.burst_envelope for r in readings]
+        self.neurons_pub.publish(ns)
 
     def _publish_event(self, ev: mlink.Event, stamp_ns: int | None) -> None:
-        kind = next((k for k, v in codec.EVENT_NAMES.items() if v == ev.kind), 0)
-        text = feedback.event_json(kind, ev.channel, ev.t_us, stamp_ns, self.neurons)
-        self.events_pub.publish(String(data=text))
+        info = feedback.event_info(ev.kind, ev.channel, self.neurons)
+        msg = CpgEvent(
+            kind=info.kind,
+            event=info.name,
+            board_time_us=ev.t_us & 0xFFFFFFFF,
+            channel=info.channel,
+            neuron=info.neuron,
+        )
+        if stamp_ns is not None:
+            msg.header.stamp = rclpy.time.Time(nanoseconds=stamp_ns).to_msg()
+        self.events_pub.publish(msg)
 
     def _connection_changed(self, up: bool, detail: str) -> None:
         if up:
