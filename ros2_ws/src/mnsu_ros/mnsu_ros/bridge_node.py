@@ -28,8 +28,9 @@ from rcl_interfaces.msg import (
     ParameterDescriptor,
     SetParametersResult,
 )
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.exceptions import ParameterException
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -125,16 +126,34 @@ class BridgeNode(Node):
         self.contact_pub = self._publisher(FootContact, "foot_contact", STREAM_QOS)
         self.events_pub = self._publisher(CpgEvent, "cpg/events", EVENT_QOS)
         self.diag_pub = self._publisher(DiagnosticArray, "/diagnostics", STREAM_QOS)
+        # E-stop first: its services have a callback group of their own, so with the
+        # multi-threaded executor (main) they run while a parameter set (the default group,
+        # one serial round trip per value) or a command is still waiting on the board.
+        self.safety_group = MutuallyExclusiveCallbackGroup()
+        commands = MutuallyExclusiveCallbackGroup()
         self.create_subscription(
-            JointTrajectory, "joint_commands", self._joint_commands, COMMAND_QOS
+            JointTrajectory,
+            "joint_commands",
+            self._joint_commands,
+            COMMAND_QOS,
+            callback_group=commands,
         )
-        self.create_subscription(Float64, "cpg/drive", self._drive, COMMAND_QOS)
-        self.create_service(Trigger, "estop", self._estop)
-        self.create_service(Trigger, "reset_estop", self._reset_estop)
+        self.create_subscription(
+            Float64, "cpg/drive", self._drive, COMMAND_QOS, callback_group=commands
+        )
+        self.create_service(Trigger, "estop", self._estop, callback_group=self.safety_group)
+        self.create_service(
+            Trigger, "reset_estop", self._reset_estop, callback_group=self.safety_group
+        )
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._prev_link: diag.LinkSample | None = None
         self._prev_overruns: int | None = None
-        self.create_timer(self.diag_period, self._publish_diagnostics)
+        self.create_timer(
+            self.diag_period,
+            self._publish_diagnostics,
+            callback_group=MutuallyExclusiveCallbackGroup(),
+        )
+        # the mirror shares the parameter services' (default) group: never during a user's set
         self.create_timer(0.05, self._mirror_board_parameters)
         self.session.start(startup)
         self.get_logger().info(
@@ -339,13 +358,24 @@ def _board_descriptor(p: Any) -> ParameterDescriptor:
     return d
 
 
+EXECUTOR_THREADS = 4  # e-stop, parameters, commands and timers each get a thread
+
+
+def executor() -> MultiThreadedExecutor:
+    """The executor the bridge runs in (main, tests, bench): several threads, so the e-stop
+    group never waits behind a parameter set."""
+    return MultiThreadedExecutor(num_threads=EXECUTOR_THREADS)
+
+
 def main(args: list[str] | None = None) -> int:
     rclpy.init(args=args)
     node: BridgeNode | None = None
     code = 0
     try:
         node = BridgeNode()
-        rclpy.spin(node)
+        ex = executor()
+        ex.add_node(node)
+        ex.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except (ParamError, ValueError, ParameterException) as exc:

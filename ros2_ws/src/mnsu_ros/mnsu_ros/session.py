@@ -132,6 +132,7 @@ class BoardSession:
         self.latest_rx_monotonic: float | None = None
         self.last_error = ""
         self.refused_commands = 0
+        self.params_in_flight = 0  # values of the running parameter set not yet answered
         self._plock = threading.RLock()  # parameter reads/writes and trajectory start
         self._stop = threading.Event()
         self._sync_needed = threading.Event()
@@ -305,7 +306,8 @@ class BoardSession:
             applied: list[tuple[str, object]] = []
             done: list[tuple[str, int, float]] = []
             try:
-                for param, value in order:
+                for k, (param, value) in enumerate(order):
+                    self.params_in_flight = len(order) - k
                     got = link.set_param(param.table_name, value, self.config.request_timeout_s)
                     done.append((param.table_name, param.pid, self.values[param.pid]))
                     self.values[param.pid] = got
@@ -316,6 +318,7 @@ class BoardSession:
                         self.values[pid] = link.set_param(name, old, self.config.request_timeout_s)
                 raise ParamError(str(exc)) from exc
             finally:
+                self.params_in_flight = 0
                 self.values_version += 1
             for param, value in order:
                 self.desired[param.table_name] = value

@@ -19,8 +19,10 @@ import rclpy
 from builtin_interfaces.msg import Duration
 from harness import Collector, result, wait_for
 from mnsu_msgs.msg import CpgEvent, FootContact, NeuronState
+from mnsu_ros import bridge_node
 from mnsu_ros.bridge_node import BridgeNode
-from rclpy.executors import MultiThreadedExecutor
+from mnsu_ros.parameters import BOARD_PARAMS
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter, parameter_value_to_python
 from rclpy.parameter_client import AsyncParameterClient
@@ -115,11 +117,13 @@ def rig() -> Iterator[Rig]:
         estop=tester.create_client(Trigger, "estop"),
         reset=tester.create_client(Trigger, "reset_estop"),
     )
-    executor = MultiThreadedExecutor(num_threads=4)
+    executor = bridge_node.executor()  # the bridge's own (production) executor
     executor.add_node(bridge)
-    executor.add_node(tester)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    tester_executor = SingleThreadedExecutor()
+    tester_executor.add_node(tester)
+    spinners = [threading.Thread(target=ex.spin, daemon=True) for ex in (executor, tester_executor)]
+    for spinner in spinners:
+        spinner.start()
     try:
         assert bridge.session.wait_ready(15.0), f"board not ready: {bridge.session.last_error}"
         assert rig.params.wait_for_services(10.0), "parameter services of mnsu_bridge"
@@ -130,11 +134,13 @@ def rig() -> Iterator[Rig]:
         yield rig
     finally:
         executor.shutdown()
+        tester_executor.shutdown()
         bridge.shutdown()
         bridge.destroy_node()
         tester.destroy_node()
         rclpy.try_shutdown()
-        spinner.join(timeout=5.0)
+        for spinner in spinners:
+            spinner.join(timeout=5.0)
 
 
 def trajectory(names: list[str], *points: tuple[list[float], float]) -> JointTrajectory:
@@ -386,3 +392,57 @@ def test_estop_latches_the_safe_pose_and_reset_clears_it(rig: Rig) -> None:
     wait_for(lambda: not rig.telemetry().estop, 3.0, "e-stop cleared")
     assert rig.telemetry().mode == "idle"
     rig.mode("cpg")  # leaving the latch for good
+
+
+ESTOP_ROUNDS = 20
+
+
+def test_estop_latches_within_20_ms_of_board_time_behind_a_44_parameter_set(rig: Rig) -> None:
+    """E-stop first: the call goes through while every board parameter but mode (44 values,
+    one serial round trip each) is being sent. Latency = board time from the service call to
+    the first telemetry frame that shows the latch (200 Hz telemetry: up to 5 ms of it is the
+    frame period)."""
+    s = rig.bridge.session
+    latch_times: list[float] = []
+
+    def on_telemetry(msg: Any) -> None:
+        if msg.estop and not latch_times:
+            latch_times.append(msg.board_time_s)
+
+    assert s.link is not None
+    # the virtual board's clock is the firmware's: telemetry trails it by under a frame or two
+    assert 0.0 <= rig.vb.t - rig.telemetry().board_time_s < 0.05
+    s.link.on(("telemetry",), on_telemetry)
+    latencies_ms = []
+    for _ in range(ESTOP_ROUNDS):
+        rig.mode("cpg")
+        values = s.values
+        assert values is not None
+        updates = [
+            Parameter(p.ros_name, value=p.from_board(values[p.pid]))
+            for p in BOARD_PARAMS
+            if p.ros_name != "mode"
+        ]
+        assert len(updates) == 44
+        latch_times.clear()
+        pending = rig.params.set_parameters_atomically(updates)
+        wait_for(
+            lambda f=pending: 5 < s.params_in_flight < 40 or f.done(),  # type: ignore[misc]
+            10.0,
+            "the set in flight",
+        )
+        assert not pending.done(), pending.result().result.reason
+        call_board_s = rig.vb.t
+        resp = rig.call(rig.estop)
+        assert resp.success, resp.message
+        wait_for(lambda: latch_times, 5.0, "telemetry showing the e-stop")
+        latencies_ms.append((latch_times[0] - call_board_s) * 1e3)
+        result(pending, 20.0, "the 44-parameter set")
+        assert rig.call(rig.reset).success
+    latencies_ms.sort()
+    p99 = latencies_ms[int(0.99 * (len(latencies_ms) - 1))]
+    print(
+        f"e-stop latency behind a 44-parameter set, board time: median "
+        f"{statistics.median(latencies_ms):.1f} ms, p99 {p99:.1f} ms, max {latencies_ms[-1]:.1f} ms"
+    )
+    assert p99 <= 20.0, latencies_ms

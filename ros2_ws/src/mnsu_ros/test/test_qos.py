@@ -17,11 +17,11 @@ from collections.abc import Iterator
 import pytest
 import rclpy
 from harness import Collector, ros_env, venv_bin, wait_for
+from mnsu_msgs.msg import NeuronState
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import JointState
-from std_msgs.msg import Float32MultiArray
 
 RATE_HZ = 100
 NAMESPACE = "/qos"
@@ -72,11 +72,9 @@ def test_default_and_sensor_data_subscribers_receive_and_overrides_apply(
     node.create_subscription(
         JointState, f"{NAMESPACE}/joint_states", sensor_js, qos_profile_sensor_data
     )
+    node.create_subscription(NeuronState, f"{NAMESPACE}/cpg/neurons", default_neurons, default_qos)
     node.create_subscription(
-        Float32MultiArray, f"{NAMESPACE}/cpg/neurons", default_neurons, default_qos
-    )
-    node.create_subscription(
-        Float32MultiArray, f"{NAMESPACE}/cpg/neurons", sensor_neurons, qos_profile_sensor_data
+        NeuronState, f"{NAMESPACE}/cpg/neurons", sensor_neurons, qos_profile_sensor_data
     )
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(node)
@@ -84,17 +82,19 @@ def test_default_and_sensor_data_subscribers_receive_and_overrides_apply(
     spinner.start()
     try:
         wait_for(lambda: default_js.last() is not None, 60.0, "joint_states (default QoS)")
-        wait_for(lambda: sensor_neurons.last() is not None, 10.0, "cpg/neurons (sensor data)")
+        wait_for(lambda: sensor_neurons.last() is not None, 30.0, "cpg/neurons (sensor data)")
         # the rate in the messages' own time base: stamps are board time mapped to ROS time
         # (after 2 s, when the startup load has left the clock offset's minimum filter)
         start = time.monotonic()
         wait_for(lambda: len(default_js.since(start)) >= 2 * RATE_HZ, 60.0, "2 s of joint_states")
         t0 = time.monotonic()
-        wait_for(lambda: len(default_js.since(t0)) >= 3 * RATE_HZ, 60.0, "3 s of joint_states")
+        wait_for(lambda: len(default_js.since(t0)) >= 4 * RATE_HZ, 60.0, "4 s of joint_states")
         msgs = default_js.since(t0)
         stamps = [m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 for m in msgs]
         rate = (len(msgs) - 1) / (stamps[-1] - stamps[0])
-        assert rate == pytest.approx(RATE_HZ, rel=0.02), rate
+        # 5 %: the stamps' clock offset estimate steps by a few ms when its minimum leaves
+        # the window (bench/ros_telemetry.py measures the delivery ratio over 60 s)
+        assert rate == pytest.approx(RATE_HZ, rel=0.05), rate
         assert len(sensor_js.since(t0)) > 0.9 * len(msgs)
         info = node.get_publishers_info_by_topic(f"{NAMESPACE}/joint_states")
         assert [i.qos_profile.reliability for i in info] == [ReliabilityPolicy.RELIABLE]
