@@ -22,7 +22,6 @@ from mnsu_msgs.msg import CpgEvent, FootContact, NeuronState
 from mnsu_ros import bridge_node
 from mnsu_ros.bridge_node import BridgeNode
 from mnsu_ros.parameters import BOARD_PARAMS
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter, parameter_value_to_python
 from rclpy.parameter_client import AsyncParameterClient
@@ -119,11 +118,9 @@ def rig() -> Iterator[Rig]:
     )
     executor = bridge_node.executor()  # the bridge's own (production) executor
     executor.add_node(bridge)
-    tester_executor = SingleThreadedExecutor()
-    tester_executor.add_node(tester)
-    spinners = [threading.Thread(target=ex.spin, daemon=True) for ex in (executor, tester_executor)]
-    for spinner in spinners:
-        spinner.start()
+    executor.add_node(tester)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
     try:
         assert bridge.session.wait_ready(15.0), f"board not ready: {bridge.session.last_error}"
         assert rig.params.wait_for_services(10.0), "parameter services of mnsu_bridge"
@@ -134,13 +131,11 @@ def rig() -> Iterator[Rig]:
         yield rig
     finally:
         executor.shutdown()
-        tester_executor.shutdown()
         bridge.shutdown()
         bridge.destroy_node()
         tester.destroy_node()
         rclpy.try_shutdown()
-        for spinner in spinners:
-            spinner.join(timeout=5.0)
+        spinner.join(timeout=5.0)
 
 
 def trajectory(names: list[str], *points: tuple[list[float], float]) -> JointTrajectory:
