@@ -44,6 +44,7 @@ from mnsu import link as mlink
 from mnsu_ros import diagnostics as diag
 from mnsu_ros import feedback
 from mnsu_ros.parameters import BOARD_PARAMS, BY_ROS_NAME, ParamError, RosValue
+from mnsu_ros.safety import SafetyMonitor, Transition
 from mnsu_ros.session import (
     BoardSession,
     CommandError,
@@ -108,6 +109,7 @@ class BridgeNode(Node):
         _forward_logging(self)
         self._mirroring = False
         self._values_seen = -1
+        self._mode_shown: str | None = None
         self.session = BoardSession(
             SessionConfig(
                 port=str(port),
@@ -118,9 +120,11 @@ class BridgeNode(Node):
             on_telemetry=self._publish_telemetry,
             on_event=self._publish_event,
             on_connection=self._connection_changed,
+            on_log=self._board_log,
             host_time_ns=lambda: self.get_clock().now().nanoseconds,
         )
         self.neurons = self._neurons()
+        self.safety = SafetyMonitor()
         self.joint_state_pub = self._publisher(JointState, "joint_states", STREAM_QOS)
         self.neurons_pub = self._publisher(NeuronState, "cpg/neurons", STREAM_QOS)
         self.contact_pub = self._publisher(FootContact, "foot_contact", STREAM_QOS)
@@ -186,6 +190,9 @@ class BridgeNode(Node):
         js.name = list(self.joint_names)
         js.position = list(feedback.joint_positions_rad(tel.fields))
         self.joint_state_pub.publish(js)
+        link = self.session.link
+        gap = 0.0 if link is None else link.stats.heartbeat_gap_max_s
+        self._report(self.safety.telemetry(tel.mode, tel.estop, tel.fields["ticks"], gap))
         contact = FootContact(contact=tel.contact)
         contact.header.stamp = stamp
         self.contact_pub.publish(contact)
@@ -217,10 +224,31 @@ class BridgeNode(Node):
         self.events_pub.publish(msg)
 
     def _connection_changed(self, up: bool, detail: str) -> None:
-        if up:
-            self.get_logger().info(f"board connected ({detail})")
+        self._report(self.safety.connection(up, detail))
+
+    def _report(self, transitions: list[Transition]) -> None:
+        """Each safety transition once on the ROS log, at its level."""
+        log = self.get_logger()
+        for tr in transitions:
+            if tr.level >= diag.ERROR:
+                log.error(tr.text)
+            elif tr.level >= diag.WARN:
+                log.warning(tr.text)
+            else:
+                log.info(tr.text)
+
+    def _board_log(self, line: mlink.LogLine) -> None:
+        """A firmware LOG frame on the ROS log at its level (codec.LOG_*: Python's levels)."""
+        log = self.get_logger()
+        text = f"board: {line.text}"
+        if line.level >= logging.ERROR:
+            log.error(text)
+        elif line.level >= logging.WARNING:
+            log.warning(text)
+        elif line.level >= logging.INFO:
+            log.info(text)
         else:
-            self.get_logger().error(f"link lost ({detail}); reconnecting")
+            log.debug(text)
 
     def _publish_diagnostics(self) -> None:
         s = self.session
@@ -235,29 +263,54 @@ class BridgeNode(Node):
             )
             self._prev_overruns = over
             statuses.append(diag.safety_status(latest.mode, latest.estop))
+        last = self.safety.last
+        safety_values = {
+            "transitions": str(self.safety.count),
+            "last_transition": "none" if last is None else last.text,
+        }
+        statuses[-1].values.update(safety_values if statuses[-1].name == "safety" else {})
+        link = s.link
+        if link is not None:  # the longest host heartbeat gap of this period
+            gap_ms = link.stats.heartbeat_gap_max_s * 1e3
+            link.stats.heartbeat_gap_max_s = 0.0
+            statuses[0].values["heartbeat_gap_max_ms"] = f"{gap_ms:.1f}"
         statuses[0].values.update(s.board_description())
+        fqn = self.get_fully_qualified_name()
+        hardware_id = s.hardware_id()
         arr = DiagnosticArray()
         arr.header.stamp = self.get_clock().now().to_msg()
         for st in statuses:
             arr.status.append(
                 DiagnosticStatus(
                     level=bytes([st.level]),
-                    name=f"mnsu_bridge: {st.name}",
+                    name=f"{fqn}: {st.name}",
                     message=st.message,
-                    hardware_id=s.config.port,
+                    hardware_id=hardware_id,
                     values=[KeyValue(key=k, value=v) for k, v in st.values.items()],
                 )
             )
         self.diag_pub.publish(arr)
 
     def _mirror_board_parameters(self) -> None:
-        """Show the board's values in the ROS parameters after each (re)connect or change."""
+        """Show the board's values in the ROS parameters after each (re)connect or change,
+        and `mode` as the board reports it in telemetry (also estop and safe, which the
+        board enters by itself)."""
         s = self.session
         values = s.values
-        if values is None or s.values_version == self._values_seen:
+        updates: list[Parameter[Any]] = []
+        if values is not None and s.values_version != self._values_seen:
+            self._values_seen = s.values_version
+            updates = [
+                Parameter(p.ros_name, value=p.from_board(values[p.pid]))
+                for p in BOARD_PARAMS
+                if p.ros_name != "mode"
+            ]
+        latest = s.latest
+        if latest is not None and s.connected and latest.mode != self._mode_shown:
+            updates.append(Parameter("mode", value=latest.mode))
+            self._mode_shown = latest.mode
+        if not updates:
             return
-        self._values_seen = s.values_version
-        updates = [Parameter(p.ros_name, value=p.from_board(values[p.pid])) for p in BOARD_PARAMS]
         self._mirroring = True
         try:
             self.set_parameters(updates)
@@ -301,9 +354,11 @@ class BridgeNode(Node):
             self.get_logger().warning(f"cpg/drive {msg.data} refused: {exc}")
 
     def _estop(self, _req: Trigger.Request, resp: Trigger.Response) -> Trigger.Response:
+        self.safety.requested("estop")
         return _trigger(resp, self.session.estop, "e-stop latched")
 
     def _reset_estop(self, _req: Trigger.Request, resp: Trigger.Response) -> Trigger.Response:
+        self.safety.requested("reset")
         return _trigger(resp, self.session.reset_estop, "e-stop cleared; mode idle")
 
     def shutdown(self) -> None:

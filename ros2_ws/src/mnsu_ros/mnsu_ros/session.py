@@ -112,6 +112,7 @@ class BoardSession:
         on_telemetry: Callable[[mlink.Telemetry, int], None],
         on_event: Callable[[mlink.Event, int | None], None],
         on_connection: Callable[[bool, str], None],
+        on_log: Callable[[mlink.LogLine], None] = lambda _line: None,
         host_time_ns: Callable[[], int] = time.time_ns,
         virtual_factory: Callable[[str], VirtualBoardLike] = start_virtual_board,
     ) -> None:
@@ -119,6 +120,7 @@ class BoardSession:
         self._on_telemetry = on_telemetry
         self._on_event = on_event
         self._on_connection = on_connection
+        self._on_log = on_log
         self._host_time_ns = host_time_ns
         self._virtual_factory = virtual_factory
         self.virtual: VirtualBoardLike | None = None
@@ -162,6 +164,7 @@ class BoardSession:
         link.on(("telemetry",), self._telemetry)
         link.on(("event",), self._event)
         link.on(("connection",), self._connection)
+        link.on(("log",), self._log)
         self.link = link
         self._supervisor = threading.Thread(target=self._supervise, name="mnsu-bridge-session")
         self._supervisor.daemon = True
@@ -277,6 +280,10 @@ class BoardSession:
         assert isinstance(msg, mlink.Event)
         stamp = self.clock.to_host(int(round(msg.board_time_s * 1e6)))
         self._on_event(msg, stamp)
+
+    def _log(self, msg: mlink.Message) -> None:
+        assert isinstance(msg, mlink.LogLine)
+        self._on_log(msg)
 
     def _connection(self, msg: mlink.Message) -> None:
         assert isinstance(msg, mlink.Connection)
@@ -480,6 +487,14 @@ class BoardSession:
             reconnects=0 if link is None else max(0, link.stats.connects - 1),
             error=self.last_error,
         )
+
+    def hardware_id(self) -> str:
+        """The board's identity for diagnostics: its name (CAPS) and the port it is on."""
+        link = self.link
+        port = self.virtual.port if self.virtual is not None else self.config.port
+        if link is not None and link.caps is not None:
+            return f"{link.caps.board} on {port}"
+        return port
 
     def board_description(self) -> dict[str, str]:
         link = self.link

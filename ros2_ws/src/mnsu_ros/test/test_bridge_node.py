@@ -22,6 +22,7 @@ from mnsu_msgs.msg import CpgEvent, FootContact, NeuronState
 from mnsu_ros import bridge_node
 from mnsu_ros.bridge_node import BridgeNode
 from mnsu_ros.parameters import BOARD_PARAMS
+from rcl_interfaces.msg import Log
 from rclpy.node import Node
 from rclpy.parameter import Parameter, parameter_value_to_python
 from rclpy.parameter_client import AsyncParameterClient
@@ -47,6 +48,7 @@ class Rig:
     contact: Collector
     neurons: Collector
     events: Collector
+    rosout: Collector
     traj_pub: Any
     drive_pub: Any
     estop: Any
@@ -81,6 +83,10 @@ class Rig:
     def call(self, client: Any) -> Any:
         return result(client.call_async(Trigger.Request()), 10.0, "Trigger service")
 
+    def logged(self, text: str, since: float) -> list[Any]:
+        """The bridge's /rosout records since `since` that contain `text`."""
+        return [m for m in self.rosout.since(since) if m.name == "mnsu_bridge" and text in m.msg]
+
     def mode(self, mode: str) -> None:
         assert self.set(mode=mode)[0].successful
         wait_for(lambda: self.telemetry().mode == mode, 5.0, f"board mode {mode}")
@@ -98,7 +104,8 @@ def rig() -> Iterator[Rig]:
         ]
     )
     tester = Node("bridge_tester")
-    col = {k: Collector() for k in ("js", "contact", "neurons", "events")}
+    col = {k: Collector() for k in ("js", "contact", "neurons", "events", "rosout")}
+    tester.create_subscription(Log, "/rosout", col["rosout"], QoSProfile(depth=1000))
     tester.create_subscription(JointState, "joint_states", col["js"], DEEP_BEST_EFFORT)
     tester.create_subscription(FootContact, "foot_contact", col["contact"], DEEP_BEST_EFFORT)
     tester.create_subscription(NeuronState, "cpg/neurons", col["neurons"], DEEP_BEST_EFFORT)
@@ -111,6 +118,7 @@ def rig() -> Iterator[Rig]:
         contact=col["contact"],
         neurons=col["neurons"],
         events=col["events"],
+        rosout=col["rosout"],
         traj_pub=tester.create_publisher(JointTrajectory, "joint_commands", RELIABLE),
         drive_pub=tester.create_publisher(Float64, "cpg/drive", RELIABLE),
         estop=tester.create_client(Trigger, "estop"),
@@ -363,9 +371,13 @@ def test_estop_latches_the_safe_pose_and_reset_clears_it(rig: Rig) -> None:
     rig.mode("host")
     rig.traj_pub.publish(trajectory(JOINTS, ([math.radians(25.0), math.radians(50.0)], 0.3)))
     wait_for(lambda: abs(rig.vb.state.hip_deg - 25.0) < 1.0, 6.0, "leg at hip 25 deg")
+    t0 = time.monotonic()
     resp = rig.call(rig.estop)
     assert resp.success, resp.message
     wait_for(lambda: rig.telemetry().estop and rig.telemetry().mode == "estop", 3.0, "latched")
+    wait_for(lambda: rig.get("mode") == "estop", 3.0, "the mode parameter reading estop")
+    wait_for(lambda: rig.logged("board: e-stop latched", t0), 3.0, "the firmware's LOG line")
+    wait_for(lambda: rig.logged("e-stop latched (estop service)", t0), 3.0, "the transition")
     neutral = (rig.board_value("hip_neutral_deg"), rig.board_value("knee_neutral_deg"))
 
     def at_neutral() -> bool:
@@ -386,7 +398,30 @@ def test_estop_latches_the_safe_pose_and_reset_clears_it(rig: Rig) -> None:
     assert resp.success, resp.message
     wait_for(lambda: not rig.telemetry().estop, 3.0, "e-stop cleared")
     assert rig.telemetry().mode == "idle"
+    wait_for(lambda: rig.get("mode") == "idle", 3.0, "the mode parameter reading idle")
+    wait_for(lambda: rig.logged("e-stop cleared (reset_estop service)", t0), 3.0, "reset logged")
+    assert len(rig.logged("e-stop latched (estop service)", t0)) == 1  # once, not per frame
     rig.mode("cpg")  # leaving the latch for good
+
+
+def test_watchdog_trip_is_logged_once_with_its_cause_and_shown_everywhere(rig: Rig) -> None:
+    """A watchdog shorter than the host's heartbeat period (20 ms vs 50 ms) trips on a
+    healthy link: the firmware's LOG line, one transition with the measured heartbeat gap,
+    the mode parameter reading safe; setting a mode again leaves SAFE (logged)."""
+    rig.mode("cpg")
+    t0 = time.monotonic()
+    assert rig.set(watchdog_timeout=0.02)[0].successful
+    wait_for(lambda: rig.telemetry().mode == "safe", 5.0, "SAFE mode")
+    wait_for(lambda: rig.get("mode") == "safe", 3.0, "the mode parameter reading safe")
+    wait_for(lambda: rig.logged("board: watchdog: no host frame", t0), 3.0, "the LOG line")
+    trips = wait_for(lambda: rig.logged("link watchdog fired", t0), 3.0, "the transition")
+    assert trips[0].level == 40  # ERROR
+    gap_ms = float(trips[0].msg.split("heartbeat gap ")[1].split(" ms")[0])
+    assert gap_ms >= 40.0, trips[0].msg  # the host heartbeats every 50 ms
+    assert rig.set(watchdog_timeout=0.25)[0].successful
+    rig.mode("cpg")
+    wait_for(lambda: rig.logged("left SAFE mode: mode cpg", t0), 3.0, "SAFE left")
+    assert len(rig.logged("link watchdog fired", t0)) == 1
 
 
 ESTOP_ROUNDS = 20
