@@ -24,20 +24,42 @@ ROS_ENV := env -u _ROS_WHEELS_BOOTSTRAP_COMPLETE ROS_AUTOMATIC_DISCOVERY_RANGE=L
 	ROS_DOMAIN_ID=$$(( $$$$ % 100 + 101 ))
 ros-venv: $(ROS_STAMP)
 
-$(ROS_STAMP): $(STAMP)
+# The interface package ros2_ws/src/mnsu_msgs (ament_cmake + rosidl) is built by colcon from the
+# wheels and installed into .venv itself (its libraries land in .venv/lib, which the wheels'
+# bootstrapper puts on the library path), so `mnsu-ros-bridge` imports it without sourcing.
+# Needs cmake, g++ and ninja; the wheels' CMake export files get this venv's include paths.
+ROS_BUILD_ENV := $(ROS_ENV) AMENT_PREFIX_PATH=$(abspath $(VENV)) \
+	CMAKE_PREFIX_PATH=$(abspath $(VENV)) PATH=$(abspath $(BIN)):$$PATH
+COLCON_CMAKE_ARGS := --cmake-args -G Ninja -DBUILD_TESTING=OFF \
+	-DPython3_EXECUTABLE=$(abspath $(BIN))/python
+MSGS_SOURCES := $(wildcard ros2_ws/src/mnsu_msgs/msg/*.msg) ros2_ws/src/mnsu_msgs/CMakeLists.txt \
+	ros2_ws/src/mnsu_msgs/package.xml
+
+$(ROS_STAMP): $(STAMP) $(MSGS_SOURCES)
 	$(BIN)/python -m pip install --quiet -e '.[test,ros]'
+	@if ! command -v cmake >/dev/null || ! command -v g++ >/dev/null || ! command -v ninja >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq cmake g++ ninja-build; \
+	  else echo "mnsu_msgs needs cmake, g++ and ninja: install them (Debian: apt-get install cmake g++ ninja-build)"; exit 1; fi; \
+	fi
+	$(BIN)/python ros2_ws/tools/wheel_cmake_paths.py
+	cd ros2_ws && $(ROS_BUILD_ENV) ../$(BIN)/colcon --log-base log build --base-paths src \
+		--packages-select mnsu_msgs --merge-install --build-base build-venv \
+		--install-base $(abspath $(VENV)) --event-handlers console_cohesion- summary+ \
+		$(COLCON_CMAKE_ARGS)
 	touch $(ROS_STAMP)
 
 # colcon build + colcon test of ros2_ws (the node's tests run against the virtual board);
 # `colcon test` itself exits 0 on failures, `colcon test-result` does not.
 ros-test: $(ROS_STAMP)
-	$(BIN)/ruff check ros2_ws/src
-	$(BIN)/ruff format --check ros2_ws/src
+	$(BIN)/ruff check ros2_ws/src ros2_ws/tools
+	$(BIN)/ruff format --check ros2_ws/src ros2_ws/tools
 	$(BIN)/mypy --follow-imports=silent ros2_ws/src/mnsu_ros/mnsu_ros
-	cd ros2_ws && rm -rf build/mnsu_ros install/mnsu_ros && $(ROS_ENV) ../$(BIN)/colcon \
-		--log-base log build --base-paths src --event-handlers console_cohesion- summary+
+	cd ros2_ws && rm -rf build/mnsu_ros install/mnsu_ros && $(ROS_BUILD_ENV) ../$(BIN)/colcon \
+		--log-base log build --base-paths src --event-handlers console_cohesion- summary+ \
+		$(COLCON_CMAKE_ARGS)
 	cd ros2_ws && $(ROS_ENV) ../$(BIN)/colcon --log-base log test --base-paths src \
-		--event-handlers console_direct+ summary+ --pytest-args -q -ra
+		--packages-select mnsu_ros --event-handlers console_direct+ summary+ --pytest-args -q -ra
 	cd ros2_ws && ../$(BIN)/colcon --log-base log test-result --verbose --test-result-base build
 
 demo: $(STAMP)

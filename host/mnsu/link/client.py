@@ -118,6 +118,7 @@ class Link:
         self._thread: threading.Thread | None = None
         self._fatal: LinkError | None = None
         self._last_hb_host = 0.0
+        self._last_hb_connects = 0  # stats.connects when the last heartbeat was sent
         self._last_hb_board: float | None = None
         self._board_now: float | None = None
         self._hello_sent_at = 0.0
@@ -421,7 +422,11 @@ class Link:
                 self.heartbeat()
             except Disconnected:
                 return
+            if self._last_hb_connects == self.stats.connects and self._last_hb_host > 0:
+                gap = now - self._last_hb_host
+                self.stats.heartbeat_gap_max_s = max(self.stats.heartbeat_gap_max_s, gap)
             self._last_hb_host = now
+            self._last_hb_connects = self.stats.connects
             self._last_hb_board = board
 
     def _receive(self, data: bytes, now: float) -> None:

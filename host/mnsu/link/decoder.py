@@ -30,6 +30,9 @@ class LinkStats:
     bytes_received: int = 0
     frames_sent: int = 0
     heartbeats_sent: int = 0
+    # longest host time between two heartbeats of one connection (s); the board's watchdog
+    # trips when it exceeds watchdog_s. A reader may set it back to 0 to measure per period.
+    heartbeat_gap_max_s: float = 0.0
     nacks: int = 0
     connects: int = 0  # successful handshakes (the first one included)
     disconnects: int = 0

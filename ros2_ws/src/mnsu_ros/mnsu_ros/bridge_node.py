@@ -4,8 +4,8 @@ A thin node over `BoardSession` (session.py): it declares parameters, converts m
 hands everything else to the session. Interface (docs/ros.md):
 
     publishes   joint_states (sensor_msgs/JointState, rad), cpg/neurons
-                (std_msgs/Float32MultiArray), cpg/events (std_msgs/String, JSON), foot_contact
-                (std_msgs/Bool), /diagnostics (diagnostic_msgs/DiagnosticArray)
+                (mnsu_msgs/NeuronState), cpg/events (mnsu_msgs/CpgEvent), foot_contact
+                (mnsu_msgs/FootContact), /diagnostics (diagnostic_msgs/DiagnosticArray)
     subscribes  joint_commands (trajectory_msgs/JointTrajectory, HOST mode), cpg/drive
                 (std_msgs/Float64, 0..1)
     services    estop, reset_estop (std_srvs/Trigger)
@@ -21,20 +21,22 @@ from typing import Any
 
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from mnsu_fw import codec
+from mnsu_msgs.msg import CpgEvent, FootContact, NeuronState
 from rcl_interfaces.msg import (
     FloatingPointRange,
     IntegerRange,
     ParameterDescriptor,
     SetParametersResult,
 )
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.exceptions import ParameterException
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import JointState
-from std_msgs.msg import Bool, Float32MultiArray, Float64, MultiArrayDimension, String
+from std_msgs.msg import Float64
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
@@ -42,6 +44,7 @@ from mnsu import link as mlink
 from mnsu_ros import diagnostics as diag
 from mnsu_ros import feedback
 from mnsu_ros.parameters import BOARD_PARAMS, BY_ROS_NAME, ParamError, RosValue
+from mnsu_ros.safety import SafetyMonitor, Transition
 from mnsu_ros.session import (
     BoardSession,
     CommandError,
@@ -56,8 +59,13 @@ _TYPES = {
     "bool": Parameter.Type.BOOL,
     "string": Parameter.Type.STRING,
 }
+# Streams are published reliable with a small depth (as joint_state_broadcaster does): a
+# default-QoS subscriber (reliable) and a SensorDataQoS one (best effort) both receive them.
+# Every publisher honours the standard `qos_overrides./<topic>.publisher.*` parameters.
+STREAM_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 COMMAND_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 EVENT_QOS = QoSProfile(depth=500, reliability=ReliabilityPolicy.RELIABLE)
+OVERRIDABLE = QoSOverridingOptions.with_default_policies()
 
 
 class BridgeNode(Node):
@@ -101,6 +109,7 @@ class BridgeNode(Node):
         _forward_logging(self)
         self._mirroring = False
         self._values_seen = -1
+        self._mode_shown: str | None = None
         self.session = BoardSession(
             SessionConfig(
                 port=str(port),
@@ -111,34 +120,54 @@ class BridgeNode(Node):
             on_telemetry=self._publish_telemetry,
             on_event=self._publish_event,
             on_connection=self._connection_changed,
+            on_log=self._board_log,
             host_time_ns=lambda: self.get_clock().now().nanoseconds,
         )
         self.neurons = self._neurons()
-        self.joint_state_pub = self.create_publisher(
-            JointState, "joint_states", qos_profile_sensor_data
-        )
-        self.neurons_pub = self.create_publisher(
-            Float32MultiArray, "cpg/neurons", qos_profile_sensor_data
-        )
-        self.contact_pub = self.create_publisher(Bool, "foot_contact", qos_profile_sensor_data)
-        self.events_pub = self.create_publisher(String, "cpg/events", EVENT_QOS)
-        self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.safety = SafetyMonitor()
+        self.joint_state_pub = self._publisher(JointState, "joint_states", STREAM_QOS)
+        self.neurons_pub = self._publisher(NeuronState, "cpg/neurons", STREAM_QOS)
+        self.contact_pub = self._publisher(FootContact, "foot_contact", STREAM_QOS)
+        self.events_pub = self._publisher(CpgEvent, "cpg/events", EVENT_QOS)
+        self.diag_pub = self._publisher(DiagnosticArray, "/diagnostics", STREAM_QOS)
+        # E-stop first: its services have a callback group of their own, so with the
+        # multi-threaded executor (main) they run while a parameter set (the default group,
+        # one serial round trip per value) or a command is still waiting on the board.
+        self.safety_group = MutuallyExclusiveCallbackGroup()
+        commands = MutuallyExclusiveCallbackGroup()
         self.create_subscription(
-            JointTrajectory, "joint_commands", self._joint_commands, COMMAND_QOS
+            JointTrajectory,
+            "joint_commands",
+            self._joint_commands,
+            COMMAND_QOS,
+            callback_group=commands,
         )
-        self.create_subscription(Float64, "cpg/drive", self._drive, COMMAND_QOS)
-        self.create_service(Trigger, "estop", self._estop)
-        self.create_service(Trigger, "reset_estop", self._reset_estop)
+        self.create_subscription(
+            Float64, "cpg/drive", self._drive, COMMAND_QOS, callback_group=commands
+        )
+        self.create_service(Trigger, "estop", self._estop, callback_group=self.safety_group)
+        self.create_service(
+            Trigger, "reset_estop", self._reset_estop, callback_group=self.safety_group
+        )
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._prev_link: diag.LinkSample | None = None
         self._prev_overruns: int | None = None
-        self.create_timer(self.diag_period, self._publish_diagnostics)
+        self.create_timer(
+            self.diag_period,
+            self._publish_diagnostics,
+            callback_group=MutuallyExclusiveCallbackGroup(),
+        )
+        # the mirror shares the parameter services' (default) group: never during a user's set
         self.create_timer(0.05, self._mirror_board_parameters)
         self.session.start(startup)
         self.get_logger().info(
             f"mnsu_bridge on {self.session.config.port}"
             + (f" (virtual board at {self.session.virtual.port})" if self.session.virtual else "")
         )
+
+    def _publisher(self, msg_type: Any, topic: str, qos: QoSProfile) -> Any:
+        """A publisher whose QoS the `qos_overrides` parameters can change at start."""
+        return self.create_publisher(msg_type, topic, qos, qos_overriding_options=OVERRIDABLE)
 
     def _declare(self, name: str, default: Any, text: str) -> Any:
         """A node setting fixed at start (read-only); its value."""
@@ -161,27 +190,65 @@ class BridgeNode(Node):
         js.name = list(self.joint_names)
         js.position = list(feedback.joint_positions_rad(tel.fields))
         self.joint_state_pub.publish(js)
-        self.contact_pub.publish(Bool(data=tel.contact))
+        link = self.session.link
+        gap = 0.0 if link is None else link.stats.heartbeat_gap_max_s
+        self._report(self.safety.telemetry(tel.mode, tel.estop, tel.fields["ticks"], gap))
+        contact = FootContact(contact=tel.contact)
+        contact.header.stamp = stamp
+        self.contact_pub.publish(contact)
         values = self.session.values
         vref = 3.3 if values is None else self.session.value("adc_vref_v")
         flex = 0 if values is None else int(self.session.value("flexor_channel"))
         ext = 1 if values is None else int(self.session.value("extensor_channel"))
-        arr = Float32MultiArray()
-        k = len(feedback.NEURON_FIELDS)
-        arr.layout.dim = [MultiArrayDimension(label=n.name, size=k, stride=k) for n in self.neurons]
-        arr.data = feedback.neuron_values(tel.fields, self.neurons, vref, flex, ext)
-        self.neurons_pub.publish(arr)
+        readings = feedback.neuron_readings(tel.fields, self.neurons, vref, flex, ext)
+        ns = NeuronState()
+        ns.header.stamp = stamp
+        ns.name = [r.name for r in readings]
+        ns.channel = bytes(r.channel for r in readings)
+        ns.readout_v = [r.readout_v for r in readings]
+        ns.spike_count = [r.spike_count for r in readings]
+        ns.burst_envelope = [r.burst_envelope for r in readings]
+        self.neurons_pub.publish(ns)
 
     def _publish_event(self, ev: mlink.Event, stamp_ns: int | None) -> None:
-        kind = next((k for k, v in codec.EVENT_NAMES.items() if v == ev.kind), 0)
-        text = feedback.event_json(kind, ev.channel, ev.t_us, stamp_ns, self.neurons)
-        self.events_pub.publish(String(data=text))
+        info = feedback.event_info(ev.kind, ev.channel, self.neurons)
+        msg = CpgEvent(
+            kind=info.kind,
+            event=info.name,
+            board_time_us=ev.t_us & 0xFFFFFFFF,
+            channel=info.channel,
+            neuron=info.neuron,
+        )
+        if stamp_ns is not None:
+            msg.header.stamp = rclpy.time.Time(nanoseconds=stamp_ns).to_msg()
+        self.events_pub.publish(msg)
 
     def _connection_changed(self, up: bool, detail: str) -> None:
-        if up:
-            self.get_logger().info(f"board connected ({detail})")
+        self._report(self.safety.connection(up, detail))
+
+    def _report(self, transitions: list[Transition]) -> None:
+        """Each safety transition once on the ROS log, at its level."""
+        log = self.get_logger()
+        for tr in transitions:
+            if tr.level >= diag.ERROR:
+                log.error(tr.text)
+            elif tr.level >= diag.WARN:
+                log.warning(tr.text)
+            else:
+                log.info(tr.text)
+
+    def _board_log(self, line: mlink.LogLine) -> None:
+        """A firmware LOG frame on the ROS log at its level (codec.LOG_*: Python's levels)."""
+        log = self.get_logger()
+        text = f"board: {line.text}"
+        if line.level >= logging.ERROR:
+            log.error(text)
+        elif line.level >= logging.WARNING:
+            log.warning(text)
+        elif line.level >= logging.INFO:
+            log.info(text)
         else:
-            self.get_logger().error(f"link lost ({detail}); reconnecting")
+            log.debug(text)
 
     def _publish_diagnostics(self) -> None:
         s = self.session
@@ -196,29 +263,54 @@ class BridgeNode(Node):
             )
             self._prev_overruns = over
             statuses.append(diag.safety_status(latest.mode, latest.estop))
+        last = self.safety.last
+        safety_values = {
+            "transitions": str(self.safety.count),
+            "last_transition": "none" if last is None else last.text,
+        }
+        statuses[-1].values.update(safety_values if statuses[-1].name == "safety" else {})
+        link = s.link
+        if link is not None:  # the longest host heartbeat gap of this period
+            gap_ms = link.stats.heartbeat_gap_max_s * 1e3
+            link.stats.heartbeat_gap_max_s = 0.0
+            statuses[0].values["heartbeat_gap_max_ms"] = f"{gap_ms:.1f}"
         statuses[0].values.update(s.board_description())
+        fqn = self.get_fully_qualified_name()
+        hardware_id = s.hardware_id()
         arr = DiagnosticArray()
         arr.header.stamp = self.get_clock().now().to_msg()
         for st in statuses:
             arr.status.append(
                 DiagnosticStatus(
                     level=bytes([st.level]),
-                    name=f"mnsu_bridge: {st.name}",
+                    name=f"{fqn}: {st.name}",
                     message=st.message,
-                    hardware_id=s.config.port,
+                    hardware_id=hardware_id,
                     values=[KeyValue(key=k, value=v) for k, v in st.values.items()],
                 )
             )
         self.diag_pub.publish(arr)
 
     def _mirror_board_parameters(self) -> None:
-        """Show the board's values in the ROS parameters after each (re)connect or change."""
+        """Show the board's values in the ROS parameters after each (re)connect or change,
+        and `mode` as the board reports it in telemetry (also estop and safe, which the
+        board enters by itself)."""
         s = self.session
         values = s.values
-        if values is None or s.values_version == self._values_seen:
+        updates: list[Parameter[Any]] = []
+        if values is not None and s.values_version != self._values_seen:
+            self._values_seen = s.values_version
+            updates = [
+                Parameter(p.ros_name, value=p.from_board(values[p.pid]))
+                for p in BOARD_PARAMS
+                if p.ros_name != "mode"
+            ]
+        latest = s.latest
+        if latest is not None and s.connected and latest.mode != self._mode_shown:
+            updates.append(Parameter("mode", value=latest.mode))
+            self._mode_shown = latest.mode
+        if not updates:
             return
-        self._values_seen = s.values_version
-        updates = [Parameter(p.ros_name, value=p.from_board(values[p.pid])) for p in BOARD_PARAMS]
         self._mirroring = True
         try:
             self.set_parameters(updates)
@@ -262,9 +354,11 @@ class BridgeNode(Node):
             self.get_logger().warning(f"cpg/drive {msg.data} refused: {exc}")
 
     def _estop(self, _req: Trigger.Request, resp: Trigger.Response) -> Trigger.Response:
+        self.safety.requested("estop")
         return _trigger(resp, self.session.estop, "e-stop latched")
 
     def _reset_estop(self, _req: Trigger.Request, resp: Trigger.Response) -> Trigger.Response:
+        self.safety.requested("reset")
         return _trigger(resp, self.session.reset_estop, "e-stop cleared; mode idle")
 
     def shutdown(self) -> None:
@@ -319,13 +413,24 @@ def _board_descriptor(p: Any) -> ParameterDescriptor:
     return d
 
 
+EXECUTOR_THREADS = 4  # e-stop, parameters, commands and timers each get a thread
+
+
+def executor() -> MultiThreadedExecutor:
+    """The executor the bridge runs in (main, tests, bench): several threads, so the e-stop
+    group never waits behind a parameter set."""
+    return MultiThreadedExecutor(num_threads=EXECUTOR_THREADS)
+
+
 def main(args: list[str] | None = None) -> int:
     rclpy.init(args=args)
     node: BridgeNode | None = None
     code = 0
     try:
         node = BridgeNode()
-        rclpy.spin(node)
+        ex = executor()
+        ex.add_node(node)
+        ex.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except (ParamError, ValueError, ParameterException) as exc:

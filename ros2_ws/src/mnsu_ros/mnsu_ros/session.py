@@ -112,6 +112,7 @@ class BoardSession:
         on_telemetry: Callable[[mlink.Telemetry, int], None],
         on_event: Callable[[mlink.Event, int | None], None],
         on_connection: Callable[[bool, str], None],
+        on_log: Callable[[mlink.LogLine], None] = lambda _line: None,
         host_time_ns: Callable[[], int] = time.time_ns,
         virtual_factory: Callable[[str], VirtualBoardLike] = start_virtual_board,
     ) -> None:
@@ -119,6 +120,7 @@ class BoardSession:
         self._on_telemetry = on_telemetry
         self._on_event = on_event
         self._on_connection = on_connection
+        self._on_log = on_log
         self._host_time_ns = host_time_ns
         self._virtual_factory = virtual_factory
         self.virtual: VirtualBoardLike | None = None
@@ -132,6 +134,7 @@ class BoardSession:
         self.latest_rx_monotonic: float | None = None
         self.last_error = ""
         self.refused_commands = 0
+        self.params_in_flight = 0  # values of the running parameter set not yet answered
         self._plock = threading.RLock()  # parameter reads/writes and trajectory start
         self._stop = threading.Event()
         self._sync_needed = threading.Event()
@@ -161,6 +164,7 @@ class BoardSession:
         link.on(("telemetry",), self._telemetry)
         link.on(("event",), self._event)
         link.on(("connection",), self._connection)
+        link.on(("log",), self._log)
         self.link = link
         self._supervisor = threading.Thread(target=self._supervise, name="mnsu-bridge-session")
         self._supervisor.daemon = True
@@ -277,6 +281,10 @@ class BoardSession:
         stamp = self.clock.to_host(int(round(msg.board_time_s * 1e6)))
         self._on_event(msg, stamp)
 
+    def _log(self, msg: mlink.Message) -> None:
+        assert isinstance(msg, mlink.LogLine)
+        self._on_log(msg)
+
     def _connection(self, msg: mlink.Message) -> None:
         assert isinstance(msg, mlink.Connection)
         up = msg.state == "connected"
@@ -305,7 +313,8 @@ class BoardSession:
             applied: list[tuple[str, object]] = []
             done: list[tuple[str, int, float]] = []
             try:
-                for param, value in order:
+                for k, (param, value) in enumerate(order):
+                    self.params_in_flight = len(order) - k
                     got = link.set_param(param.table_name, value, self.config.request_timeout_s)
                     done.append((param.table_name, param.pid, self.values[param.pid]))
                     self.values[param.pid] = got
@@ -316,6 +325,7 @@ class BoardSession:
                         self.values[pid] = link.set_param(name, old, self.config.request_timeout_s)
                 raise ParamError(str(exc)) from exc
             finally:
+                self.params_in_flight = 0
                 self.values_version += 1
             for param, value in order:
                 self.desired[param.table_name] = value
@@ -477,6 +487,14 @@ class BoardSession:
             reconnects=0 if link is None else max(0, link.stats.connects - 1),
             error=self.last_error,
         )
+
+    def hardware_id(self) -> str:
+        """The board's identity for diagnostics: its name (CAPS) and the port it is on."""
+        link = self.link
+        port = self.virtual.port if self.virtual is not None else self.config.port
+        if link is not None and link.caps is not None:
+            return f"{link.caps.board} on {port}"
+        return port
 
     def board_description(self) -> dict[str, str]:
         link = self.link

@@ -6,7 +6,6 @@ exchange goes through DDS on loopback. Waits are bounded; nothing sleeps a fixed
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 import threading
@@ -19,14 +18,17 @@ import pytest
 import rclpy
 from builtin_interfaces.msg import Duration
 from harness import Collector, result, wait_for
+from mnsu_msgs.msg import CpgEvent, FootContact, NeuronState
+from mnsu_ros import bridge_node
 from mnsu_ros.bridge_node import BridgeNode
-from rclpy.executors import MultiThreadedExecutor
+from mnsu_ros.parameters import BOARD_PARAMS
+from rcl_interfaces.msg import Log
 from rclpy.node import Node
 from rclpy.parameter import Parameter, parameter_value_to_python
 from rclpy.parameter_client import AsyncParameterClient
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
-from std_msgs.msg import Bool, Float32MultiArray, Float64, String
+from std_msgs.msg import Float64
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
@@ -46,6 +48,7 @@ class Rig:
     contact: Collector
     neurons: Collector
     events: Collector
+    rosout: Collector
     traj_pub: Any
     drive_pub: Any
     estop: Any
@@ -80,6 +83,10 @@ class Rig:
     def call(self, client: Any) -> Any:
         return result(client.call_async(Trigger.Request()), 10.0, "Trigger service")
 
+    def logged(self, text: str, since: float) -> list[Any]:
+        """The bridge's /rosout records since `since` that contain `text`."""
+        return [m for m in self.rosout.since(since) if m.name == "mnsu_bridge" and text in m.msg]
+
     def mode(self, mode: str) -> None:
         assert self.set(mode=mode)[0].successful
         wait_for(lambda: self.telemetry().mode == mode, 5.0, f"board mode {mode}")
@@ -97,11 +104,12 @@ def rig() -> Iterator[Rig]:
         ]
     )
     tester = Node("bridge_tester")
-    col = {k: Collector() for k in ("js", "contact", "neurons", "events")}
+    col = {k: Collector() for k in ("js", "contact", "neurons", "events", "rosout")}
+    tester.create_subscription(Log, "/rosout", col["rosout"], QoSProfile(depth=1000))
     tester.create_subscription(JointState, "joint_states", col["js"], DEEP_BEST_EFFORT)
-    tester.create_subscription(Bool, "foot_contact", col["contact"], DEEP_BEST_EFFORT)
-    tester.create_subscription(Float32MultiArray, "cpg/neurons", col["neurons"], DEEP_BEST_EFFORT)
-    tester.create_subscription(String, "cpg/events", col["events"], QoSProfile(depth=1000))
+    tester.create_subscription(FootContact, "foot_contact", col["contact"], DEEP_BEST_EFFORT)
+    tester.create_subscription(NeuronState, "cpg/neurons", col["neurons"], DEEP_BEST_EFFORT)
+    tester.create_subscription(CpgEvent, "cpg/events", col["events"], QoSProfile(depth=1000))
     rig = Rig(
         bridge=bridge,
         tester=tester,
@@ -110,12 +118,13 @@ def rig() -> Iterator[Rig]:
         contact=col["contact"],
         neurons=col["neurons"],
         events=col["events"],
+        rosout=col["rosout"],
         traj_pub=tester.create_publisher(JointTrajectory, "joint_commands", RELIABLE),
         drive_pub=tester.create_publisher(Float64, "cpg/drive", RELIABLE),
         estop=tester.create_client(Trigger, "estop"),
         reset=tester.create_client(Trigger, "reset_estop"),
     )
-    executor = MultiThreadedExecutor(num_threads=4)
+    executor = bridge_node.executor()  # the bridge's own (production) executor
     executor.add_node(bridge)
     executor.add_node(tester)
     spinner = threading.Thread(target=executor.spin, daemon=True)
@@ -234,12 +243,15 @@ def test_joint_states_arrive_at_the_telemetry_rate_with_names_and_monotonic_stam
     ages = [ns * 1e-9 - s for (ns, _), s in zip(got, stamps, strict=True)]
     assert min(ages) >= 0.0, min(ages)
     neurons = rig.neurons.since(t0)
-    assert [d.label for d in neurons[-1].layout.dim] == ["F", "E"]  # the board file's neurons
-    assert all(len(m.data) == 6 for m in neurons)  # [readout_v, spike_count, envelope] each
-    for k in (0, 3):
-        assert all(0.0 <= m.data[k] <= 3.3 for m in neurons)  # readout volts within vref
-        assert all(0.0 <= m.data[k + 2] <= 1.05 for m in neurons)  # burst envelope
-        counts = [m.data[k + 1] for m in neurons]
+    assert list(neurons[-1].name) == ["F", "E"]  # the board file's neurons
+    assert all(list(m.channel) == [0, 1] for m in neurons)
+    js_stamps = {(j.header.stamp.sec, j.header.stamp.nanosec) for j in msgs}
+    inner = neurons[5:-5]  # the window's ends may cut a frame's messages apart
+    assert all((m.header.stamp.sec, m.header.stamp.nanosec) in js_stamps for m in inner)
+    for k in (0, 1):
+        assert all(0.0 <= m.readout_v[k] <= 3.3 for m in neurons)  # readout volts within vref
+        assert all(0.0 <= m.burst_envelope[k] <= 1.05 for m in neurons)  # burst envelope
+        counts = [m.spike_count[k] for m in neurons]
         assert all(b >= a for a, b in zip(counts, counts[1:], strict=False))  # cumulative
 
 
@@ -247,9 +259,10 @@ def test_foot_contact_toggles_once_per_step(rig: Rig) -> None:
     rig.mode("cpg")
     t0 = time.monotonic()
     run_board(rig, 6.0)
-    events = [json.loads(m.data) for m in rig.events.since(t0)]
-    steps = [e for e in events if e["event"] == "burst_on" and e["neuron"] == "F"]
-    contact = [m.data for m in rig.contact.since(t0)]
+    events = rig.events.since(t0)
+    steps = [e for e in events if e.kind == CpgEvent.BURST_ON and e.neuron == "F"]
+    assert all(e.event == "burst_on" and e.channel == 0 for e in steps)
+    contact = [m.contact for m in rig.contact.since(t0)]
     touchdowns = sum(1 for a, b in zip(contact, contact[1:], strict=False) if b and not a)
     liftoffs = sum(1 for a, b in zip(contact, contact[1:], strict=False) if a and not b)
     assert len(steps) >= 4, f"only {len(steps)} flexor bursts in 6 s"
@@ -263,9 +276,9 @@ def _step_period(rig: Rig, seconds: float) -> float:
     t0 = time.monotonic()
     run_board(rig, seconds)
     onsets = [
-        e["board_time_us"] * 1e-6
-        for e in (json.loads(m.data) for m in rig.events.since(t0))
-        if e["event"] == "burst_on" and e["neuron"] == "F"
+        e.board_time_us * 1e-6
+        for e in rig.events.since(t0)
+        if e.kind == CpgEvent.BURST_ON and e.neuron == "F"
     ]
     assert len(onsets) >= 4, f"{len(onsets)} flexor bursts in {seconds} s"
     return statistics.median(b - a for a, b in zip(onsets, onsets[1:], strict=False))
@@ -345,18 +358,26 @@ def test_joint_trajectory_moves_the_leg_within_one_degree(rig: Rig) -> None:
         return abs(st.hip_deg - target[0]) < 1.0 and abs(st.knee_deg - target[1]) < 1.0
 
     wait_for(there, 6.0, f"emulated leg at {target} deg")
-    js = rig.joint_states.last()
-    assert math.degrees(js.position[0]) == pytest.approx(target[0], abs=1.0)
-    assert math.degrees(js.position[1]) == pytest.approx(target[1], abs=1.0)
+
+    def reported() -> bool:  # joint_states reach the subscriber some frames later
+        js = rig.joint_states.last()
+        got = [math.degrees(x) for x in js.position]
+        return abs(got[0] - target[0]) < 1.0 and abs(got[1] - target[1]) < 1.0
+
+    wait_for(reported, 2.0, f"joint_states at {target} deg")
 
 
 def test_estop_latches_the_safe_pose_and_reset_clears_it(rig: Rig) -> None:
     rig.mode("host")
     rig.traj_pub.publish(trajectory(JOINTS, ([math.radians(25.0), math.radians(50.0)], 0.3)))
     wait_for(lambda: abs(rig.vb.state.hip_deg - 25.0) < 1.0, 6.0, "leg at hip 25 deg")
+    t0 = time.monotonic()
     resp = rig.call(rig.estop)
     assert resp.success, resp.message
     wait_for(lambda: rig.telemetry().estop and rig.telemetry().mode == "estop", 3.0, "latched")
+    wait_for(lambda: rig.get("mode") == "estop", 3.0, "the mode parameter reading estop")
+    wait_for(lambda: rig.logged("board: e-stop latched", t0), 3.0, "the firmware's LOG line")
+    wait_for(lambda: rig.logged("e-stop latched (estop service)", t0), 3.0, "the transition")
     neutral = (rig.board_value("hip_neutral_deg"), rig.board_value("knee_neutral_deg"))
 
     def at_neutral() -> bool:
@@ -377,4 +398,81 @@ def test_estop_latches_the_safe_pose_and_reset_clears_it(rig: Rig) -> None:
     assert resp.success, resp.message
     wait_for(lambda: not rig.telemetry().estop, 3.0, "e-stop cleared")
     assert rig.telemetry().mode == "idle"
+    wait_for(lambda: rig.get("mode") == "idle", 3.0, "the mode parameter reading idle")
+    wait_for(lambda: rig.logged("e-stop cleared (reset_estop service)", t0), 3.0, "reset logged")
+    assert len(rig.logged("e-stop latched (estop service)", t0)) == 1  # once, not per frame
     rig.mode("cpg")  # leaving the latch for good
+
+
+def test_watchdog_trip_is_logged_once_with_its_cause_and_shown_everywhere(rig: Rig) -> None:
+    """A watchdog shorter than the host's heartbeat period (20 ms vs 50 ms) trips on a
+    healthy link: the firmware's LOG line, one transition with the measured heartbeat gap,
+    the mode parameter reading safe; setting a mode again leaves SAFE (logged)."""
+    rig.mode("cpg")
+    t0 = time.monotonic()
+    assert rig.set(watchdog_timeout=0.02)[0].successful
+    wait_for(lambda: rig.telemetry().mode == "safe", 5.0, "SAFE mode")
+    wait_for(lambda: rig.get("mode") == "safe", 3.0, "the mode parameter reading safe")
+    wait_for(lambda: rig.logged("board: watchdog: no host frame", t0), 3.0, "the LOG line")
+    trips = wait_for(lambda: rig.logged("link watchdog fired", t0), 3.0, "the transition")
+    assert trips[0].level == 40  # ERROR
+    gap_ms = float(trips[0].msg.split("heartbeat gap ")[1].split(" ms")[0])
+    assert gap_ms >= 40.0, trips[0].msg  # the host heartbeats every 50 ms
+    assert rig.set(watchdog_timeout=0.25)[0].successful
+    rig.mode("cpg")
+    wait_for(lambda: rig.logged("left SAFE mode: mode cpg", t0), 3.0, "SAFE left")
+    assert len(rig.logged("link watchdog fired", t0)) == 1
+
+
+ESTOP_ROUNDS = 20
+
+
+def test_estop_latches_within_20_ms_of_board_time_behind_a_44_parameter_set(rig: Rig) -> None:
+    """E-stop first: the call goes through while every board parameter but mode (44 values,
+    one serial round trip each) is being sent. Latency = board time from the service call to
+    the first telemetry frame that shows the latch (200 Hz telemetry: up to 5 ms of it is the
+    frame period)."""
+    s = rig.bridge.session
+    latch_times: list[float] = []
+
+    def on_telemetry(msg: Any) -> None:
+        if msg.estop and not latch_times:
+            latch_times.append(msg.board_time_s)
+
+    assert s.link is not None
+    # the virtual board's clock is the firmware's: telemetry trails it by under a frame or two
+    assert 0.0 <= rig.vb.t - rig.telemetry().board_time_s < 0.05
+    s.link.on(("telemetry",), on_telemetry)
+    latencies_ms = []
+    for _ in range(ESTOP_ROUNDS):
+        rig.mode("cpg")
+        values = s.values
+        assert values is not None
+        updates = [
+            Parameter(p.ros_name, value=p.from_board(values[p.pid]))
+            for p in BOARD_PARAMS
+            if p.ros_name != "mode"
+        ]
+        assert len(updates) == 44
+        latch_times.clear()
+        pending = rig.params.set_parameters_atomically(updates)
+        wait_for(
+            lambda f=pending: 5 < s.params_in_flight < 40 or f.done(),  # type: ignore[misc]
+            10.0,
+            "the set in flight",
+        )
+        assert not pending.done(), pending.result().result.reason
+        call_board_s = rig.vb.t
+        resp = rig.call(rig.estop)
+        assert resp.success, resp.message
+        wait_for(lambda: latch_times, 5.0, "telemetry showing the e-stop")
+        latencies_ms.append((latch_times[0] - call_board_s) * 1e3)
+        result(pending, 20.0, "the 44-parameter set")
+        assert rig.call(rig.reset).success
+    latencies_ms.sort()
+    p99 = latencies_ms[int(0.99 * (len(latencies_ms) - 1))]
+    print(
+        f"e-stop latency behind a 44-parameter set, board time: median "
+        f"{statistics.median(latencies_ms):.1f} ms, p99 {p99:.1f} ms, max {latencies_ms[-1]:.1f} ms"
+    )
+    assert p99 <= 20.0, latencies_ms

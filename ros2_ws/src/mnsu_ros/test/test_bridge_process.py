@@ -60,10 +60,10 @@ def tester() -> Iterator[tuple[Node, Collector]]:
 
 
 def link_level(diags: Collector, since: float) -> int | None:
-    """Level of the newest `mnsu_bridge: link` status received after `since`."""
+    """Level of the newest `/mnsu_bridge: link` status received after `since`."""
     for msg in reversed(diags.since(since)):
         for st in msg.status:
-            if st.name == "mnsu_bridge: link":
+            if st.name == "/mnsu_bridge: link":
                 return int.from_bytes(st.level, "little")
     return None
 
