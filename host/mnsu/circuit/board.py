@@ -52,6 +52,9 @@ class NeuronSpec:
     V0_d: float
     I_noise: float
     noise_dt: float
+    # The readout node is the voltage I_M * R_read: R_on for the didactic `lif` unit, the
+    # axon-hillock resistor Ra for the published `alif` unit (Vap = Vm Ra/(Rm[S] + Ra)).
+    R_read: float = 0.0
 
     @property
     def V_off(self) -> float:
@@ -174,7 +177,33 @@ NEURON_KEYS: dict[str, tuple[str, float | str | None]] = {
     "I_noise": ("A", 0.0),
     "noise_dt": ("s", 1e-3),
 }
-NEURON_MODELS = ("lif",)
+NEURON_MODELS = ("lif", "alif")
+# The published analog LIF (aLIF) unit [J. Wu et al., Phys. Rev. Applied 23, 034030 (2025),
+# Eqs. 7-8]: Cm dVm/dt = -(Vm - V_T*S)/(Rm[S] + Ra) + I0, Vap = I_M*Ra, with the device M
+# (thyristor + anode-gate resistor) as Rm[hi] (OFF) or Rm[lo] (ON) in series with the
+# axon-hillock resistor Ra. These keys are the board's names for it; `alif_to_lif` maps them
+# onto the one exact membrane model (C, R_leak = inf, R_off, R_on, V_on).
+ALIF_KEYS: dict[str, tuple[str, float | None]] = {
+    "Cm": ("F", None),
+    "Rm_hi": ("ohm", None),
+    "Rm_lo": ("ohm", None),
+    "Ra": ("ohm", None),
+    "V_T": ("V", 0.0),
+    "I0": ("A", 0.0),
+}
+# lif keys an alif unit takes as they are (the rest are its own or the didactic unit's)
+ALIF_SHARED = (
+    "V_th",
+    "I_hold",
+    "V0",
+    "turn_on_delay",
+    "min_off_time",
+    "adapt_a",
+    "adapt_b",
+    "adapt_tau",
+    "I_noise",
+    "noise_dt",
+)
 SYNAPSE_KEYS: dict[str, tuple[str, float | None]] = {
     "W": ("A", None),
     "tau": ("s", None),
@@ -235,6 +264,24 @@ class _Reader:
             return parse_quantity(value, unit)
         except UnitError as exc:
             raise self.fail(path, str(exc)) from None
+
+    def quantities(
+        self,
+        values: Mapping[str, Any],
+        keys: Mapping[str, tuple[str, float | None]],
+        path: str,
+        missing: str,
+    ) -> dict[str, float]:
+        """Each key's value in its unit, or its default (None: required, else `missing`)."""
+        parsed: dict[str, float] = {}
+        for key, (unit, default) in keys.items():
+            if key in values:
+                parsed[key] = self.quantity(values[key], unit, f"{path}.{key}")
+            elif default is None:
+                raise self.fail(f"{path}.{key}", missing)
+            else:
+                parsed[key] = default
+        return parsed
 
     def name(self, value: object, path: str, known: Sequence[str] | None = None) -> str:
         if not isinstance(value, str) or not value:
@@ -320,7 +367,7 @@ def parse_board(raw: object, source: str = "<board>") -> Board:
     r.check(isinstance(name, str), "name", f"expected a text name, got {name!r}")
 
     defaults = r.mapping(top.get("defaults", {}) or {}, "defaults")
-    r.known_keys(defaults, tuple(NEURON_KEYS), "defaults")
+    r.known_keys(defaults, (*NEURON_KEYS, *ALIF_KEYS), "defaults")
     if "neurons" not in top:
         raise r.fail("neurons", "missing; a board needs at least one neuron")
     neurons_raw = r.mapping(top["neurons"], "neurons")
@@ -367,19 +414,50 @@ def parse_board(raw: object, source: str = "<board>") -> Board:
     )
 
 
+def alif_to_lif(r: _Reader, path: str, values: Mapping[str, Any]) -> dict[str, float]:
+    """The lif values of a published aLIF unit: R_off = Rm_hi + Ra, R_on = Rm_lo + Ra, V_on =
+    V_T, no separate leak (Rm[hi] is the leak), readout across Ra (R_read)."""
+    r.known_keys(values, ("model", *ALIF_KEYS, *ALIF_SHARED), path)
+    parsed = r.quantities(values, ALIF_KEYS, path, "missing (set it here or in `defaults`)")
+    for key in ("Cm", "Rm_hi", "Rm_lo", "Ra"):
+        r.check(parsed[key] > 0, f"{path}.{key}", f"must be > 0, got {parsed[key]:g}")
+    r.check(
+        parsed["Rm_lo"] < parsed["Rm_hi"],
+        f"{path}.Rm_lo",
+        f"must be below Rm_hi ({parsed['Rm_hi']:g} ohm), got {parsed['Rm_lo']:g}",
+    )
+    return dict(
+        C=parsed["Cm"],
+        R_leak=math.inf,
+        R_off=parsed["Rm_hi"] + parsed["Ra"],
+        R_on=parsed["Rm_lo"] + parsed["Ra"],
+        V_on=parsed["V_T"],
+        I_bias=parsed["I0"],
+        R_read=parsed["Ra"],
+    )
+
+
 def _neuron(r: _Reader, name: str, values: Mapping[str, Any]) -> NeuronSpec:
     path = f"neurons.{name}"
-    r.known_keys(values, tuple(NEURON_KEYS), path)
+    model = values.get("model", "lif")
+    r.check(
+        model in NEURON_MODELS,
+        f"{path}.model",
+        f"unknown model {model!r}; expected one of: {', '.join(NEURON_MODELS)}",
+    )
+    fixed: dict[str, float] = {}  # values given by the aLIF keys
+    if model == "alif":
+        fixed = alif_to_lif(r, path, values)
+        values = {key: values[key] for key in ALIF_SHARED if key in values}
+    else:
+        r.known_keys(values, tuple(NEURON_KEYS), path)
     parsed: dict[str, Any] = {}
     for key, (unit, default) in NEURON_KEYS.items():
         if key == "model":
-            model = values.get("model", default)
-            r.check(
-                model in NEURON_MODELS,
-                f"{path}.model",
-                f"unknown model {model!r}; expected one of: {', '.join(NEURON_MODELS)}",
-            )
             parsed[key] = model
+            continue
+        if key in fixed:
+            parsed[key] = fixed[key]
             continue
         if key not in values:
             if default is None:
@@ -439,7 +517,7 @@ def _neuron(r: _Reader, name: str, values: Mapping[str, Any]) -> NeuronSpec:
             f"must lie in ({v_off:g}, {parsed['V_th']:g}] V (between the turn-off voltage and "
             f"V_th) when retrigger_window is set, got {parsed['V_retrigger']:g} V",
         )
-    return NeuronSpec(name=name, **parsed)
+    return NeuronSpec(name=name, R_read=fixed.get("R_read", parsed["R_on"]), **parsed)
 
 
 def _synapse(r: _Reader, i: int, values: Mapping[str, Any], names: list[str]) -> SynapseSpec:
@@ -450,14 +528,7 @@ def _synapse(r: _Reader, i: int, values: Mapping[str, Any], names: list[str]) ->
             raise r.fail(f"{path}.{key}", "missing (a neuron name)")
     pre = r.name(values["pre"], f"{path}.pre", names)
     post = r.name(values["post"], f"{path}.post", names)
-    parsed: dict[str, float] = {}
-    for key, (unit, default) in SYNAPSE_KEYS.items():
-        if key not in values:
-            if default is None:
-                raise r.fail(f"{path}.{key}", "missing")
-            parsed[key] = default
-        else:
-            parsed[key] = r.quantity(values[key], unit, f"{path}.{key}")
+    parsed = r.quantities(values, SYNAPSE_KEYS, path, "missing")
     r.check(parsed["tau"] > 0, f"{path}.tau", f"must be > 0 s, got {parsed['tau']:g}")
     r.check(
         0 < parsed["alpha"] <= 1, f"{path}.alpha", f"must be in (0, 1], got {parsed['alpha']:g}"

@@ -190,7 +190,7 @@ class Emulator:
         return self.segments[neuron].voltage(self.t)
 
     def node_value(self, neuron: int, node: str) -> float:
-        """Value of a node now: membrane (V), readout I_M*R_on (V), or synapse activation."""
+        """Value of a node now: membrane (V), readout I_M*R_read (V), or synapse activation."""
         if node == "membrane":
             return self.voltage(neuron)
         if node == "readout":
@@ -201,13 +201,13 @@ class Emulator:
         raise ValueError(f"unknown node {node!r}; expected membrane, readout or synapse")
 
     def readout(self, neuron: int) -> float:
-        """Readout voltage I_M * R_on of unit `neuron` now (V)."""
+        """Readout voltage I_M * R_read of unit `neuron` now (V): across Ra for an aLIF unit."""
         seg = self.segments[neuron]
         model = self.models[neuron]
         v = seg.voltage(self.t)
         if seg.on:
-            return max(v - model.V_on, 0.0)
-        return v * model.R_on / model.R_off
+            return max(v - model.V_on, 0.0) * model.read_on
+        return v * model.R_read / model.R_off
 
     def read_adc(self, channel: int) -> int:
         """The code the microcontroller's ADC reads on `channel` now."""

@@ -47,11 +47,11 @@ def membrane_and_on(emu: Emulator, neuron: int, times: FloatArray) -> tuple[Floa
 
 
 def readout(emu: Emulator, neuron: int, times: FloatArray) -> FloatArray:
-    """Readout voltage I_M*R_on (V) of one unit at `times`."""
+    """Readout voltage I_M*R_read (V) of one unit at `times`."""
     model = emu.models[neuron]
     volts, on = membrane_and_on(emu, neuron, times)
-    on_value = np.maximum(volts - model.V_on, 0.0)
-    off_value = volts * model.R_on / model.R_off
+    on_value = np.maximum(volts - model.V_on, 0.0) * model.read_on
+    off_value = volts * model.R_read / model.R_off
     return np.where(on > 0.5, on_value, off_value)
 
 

@@ -78,6 +78,8 @@ class UnitModel:
         self.V_on = spec.V_on
         self.R_on = spec.R_on
         self.R_off = spec.R_off
+        self.R_read = spec.R_read
+        self.read_on = spec.R_read / spec.R_on  # readout per volt above V_on while ON (1: lif)
         g_leak = 1.0 / spec.R_leak
         self.states = (
             self._state(g_leak + 1.0 / spec.R_off, 0.0),
