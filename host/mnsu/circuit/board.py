@@ -64,7 +64,14 @@ class NeuronSpec:
 
 @dataclass(frozen=True)
 class SynapseSpec:
-    """Synaptic current circuit: I = W*s, s jumps by alpha*(1-s) per presynaptic spike."""
+    """Synaptic current circuit.
+
+    `saturating` (the didactic P0 boards): I = W*s, s jumps by alpha*(1-s) per presynaptic
+    spike and decays with tau. `rall` (the published circuit, PRA25 Eqs. 11-12): a rectangular
+    current I_delta = sign*V_plus/R_W while the presynaptic spike Vap exceeds theta, leaky
+    integrated by `stages` (1: exponential, 2: alpha) stages of tau_s = Rs*Cs; the last stage's
+    current flows into the postsynaptic membrane.
+    """
 
     pre: str
     post: str
@@ -72,6 +79,11 @@ class SynapseSpec:
     tau: float
     alpha: float
     delay: float
+    model: str = "saturating"
+    I_delta: float = 0.0  # signed: < 0 for an inhibitory synapse
+    theta: float = 0.7
+    stages: int = 2
+    R_s: float = 0.0  # the output resistor: a probe reads the current as volts across it
 
 
 @dataclass(frozen=True)
@@ -210,6 +222,16 @@ SYNAPSE_KEYS: dict[str, tuple[str, float | None]] = {
     "alpha": ("", 0.5),
     "delay": ("s", 0.0),
 }
+SYNAPSE_MODELS = ("saturating", "rall")
+# The published two-stage synapse [PRA25 Eqs. 11-12, Figs. 3-4, 19-20, Table III]
+RALL_KEYS: dict[str, tuple[str, float | None]] = {
+    "R_W": ("ohm", None),  # sets the pulse: I_delta = V_plus/R_W
+    "V_plus": ("V", 4.0),  # the current source's supply (PRA25 Appendix: ~4 V)
+    "Rs": ("ohm", None),
+    "Cs": ("F", None),
+    "theta": ("V", 0.7),  # the MOSFET gate threshold the spike must exceed
+}
+RALL_SIGNS = ("excitatory", "inhibitory")
 INPUT_KINDS = ("step", "pulse", "drive", "touchdown")
 INPUT_KEYS = (
     "name",
@@ -382,6 +404,16 @@ def parse_board(raw: object, source: str = "<board>") -> Board:
         _synapse(r, i, r.mapping(s, f"synapses[{i}]"), names)
         for i, s in enumerate(r.sequence(top.get("synapses", []) or [], "synapses"))
     )
+    thetas: dict[str, tuple[int, float]] = {}
+    for i, syn in enumerate(synapses):
+        if syn.model == "rall":
+            first = thetas.setdefault(syn.pre, (i, syn.theta))
+            r.check(
+                first[1] == syn.theta,
+                f"synapses[{i}].theta",
+                f"the synapses of one neuron share its spike threshold: synapses[{first[0]}] "
+                f"from {syn.pre!r} has theta {first[1]:g} V, this one {syn.theta:g} V",
+            )
     inputs = tuple(
         _input(r, i, r.mapping(s, f"inputs[{i}]"), names)
         for i, s in enumerate(r.sequence(top.get("inputs", []) or [], "inputs"))
@@ -522,19 +554,66 @@ def _neuron(r: _Reader, name: str, values: Mapping[str, Any]) -> NeuronSpec:
 
 def _synapse(r: _Reader, i: int, values: Mapping[str, Any], names: list[str]) -> SynapseSpec:
     path = f"synapses[{i}]"
-    r.known_keys(values, ("pre", "post", *SYNAPSE_KEYS), path)
+    model = values.get("model", "saturating")
+    r.check(
+        model in SYNAPSE_MODELS,
+        f"{path}.model",
+        f"unknown model {model!r}; expected one of: {', '.join(SYNAPSE_MODELS)}",
+    )
+    if model == "rall":
+        r.known_keys(values, ("pre", "post", "model", "sign", "stages", *RALL_KEYS), path)
+    else:
+        r.known_keys(values, ("pre", "post", "model", *SYNAPSE_KEYS), path)
     for key in ("pre", "post"):
         if key not in values:
             raise r.fail(f"{path}.{key}", "missing (a neuron name)")
     pre = r.name(values["pre"], f"{path}.pre", names)
     post = r.name(values["post"], f"{path}.post", names)
+    if model == "rall":
+        return _rall_synapse(r, path, values, pre, post)
     parsed = r.quantities(values, SYNAPSE_KEYS, path, "missing")
     r.check(parsed["tau"] > 0, f"{path}.tau", f"must be > 0 s, got {parsed['tau']:g}")
     r.check(
         0 < parsed["alpha"] <= 1, f"{path}.alpha", f"must be in (0, 1], got {parsed['alpha']:g}"
     )
     r.check(parsed["delay"] >= 0, f"{path}.delay", f"must be >= 0 s, got {parsed['delay']:g}")
-    return SynapseSpec(pre=pre, post=post, **parsed)
+    return SynapseSpec(
+        pre=pre,
+        post=post,
+        W=parsed["W"],
+        tau=parsed["tau"],
+        alpha=parsed["alpha"],
+        delay=parsed["delay"],
+    )
+
+
+def _rall_synapse(
+    r: _Reader, path: str, values: Mapping[str, Any], pre: str, post: str
+) -> SynapseSpec:
+    parsed = r.quantities(values, RALL_KEYS, path, "missing")
+    for key in ("R_W", "V_plus", "Rs", "Cs", "theta"):
+        r.check(parsed[key] > 0, f"{path}.{key}", f"must be > 0, got {parsed[key]:g}")
+    sign = values.get("sign", "excitatory")
+    r.check(
+        sign in RALL_SIGNS,
+        f"{path}.sign",
+        f"expected one of: {', '.join(RALL_SIGNS)}; got {sign!r}",
+    )
+    stages = r.integer(values.get("stages", 2), f"{path}.stages", 1, 2)
+    i_delta = parsed["V_plus"] / parsed["R_W"] * (1.0 if sign == "excitatory" else -1.0)
+    return SynapseSpec(
+        pre=pre,
+        post=post,
+        W=i_delta,
+        tau=parsed["Rs"] * parsed["Cs"],
+        alpha=1.0,
+        delay=0.0,
+        model="rall",
+        I_delta=i_delta,
+        theta=parsed["theta"],
+        stages=stages,
+        R_s=parsed["Rs"],
+    )
 
 
 def _input(r: _Reader, i: int, values: Mapping[str, Any], names: list[str]) -> InputSpec:
