@@ -2,8 +2,9 @@
 
 It shares nothing with mnsu's integrator: plain fixed-step RK4 on (V, w, u, Vd, s), with
 threshold crossings located by re-integrating the last step at a bisected fraction. It covers
-first-order and resonant adaptation, the dendrite compartment and the device's re-trigger
-window (no membrane noise, no delays).
+first-order and resonant adaptation, the dendrite compartment, the device's re-trigger
+window and the two-stage (Rall) synapse with its rectangular pulse while the presynaptic spike
+Vap = I_M*R_read exceeds theta (no membrane noise, no delays).
 """
 
 from __future__ import annotations
@@ -15,16 +16,37 @@ def simulate_fine(board: Board, duration: float, dt: float = 10e-6) -> list[list
     """Spike onset times of every neuron (s)."""
     neurons = board.neurons
     names = [n.name for n in neurons]
-    syn = [(names.index(s.pre), names.index(s.post), s.W, s.tau, s.alpha) for s in board.synapses]
+    syn = [
+        (names.index(s.pre), names.index(s.post), s.W, s.tau, s.alpha)
+        for s in board.synapses
+        if s.model != "rall"
+    ]
+    rall = [
+        (names.index(s.pre), names.index(s.post), s.I_delta, s.tau, s.stages, s.theta)
+        for s in board.synapses
+        if s.model == "rall"
+    ]
     n = len(neurons)
-    # layout: V[n], w[n], s[len(syn)], u[n] (resonant adaptation), Vd[n] (dendrite)
+    # layout: V[n], w[n], s[len(syn)], u[n] (resonant adaptation), Vd[n] (dendrite),
+    # then (Is1, Is2) per two-stage synapse
     ns = len(syn)
     U = 2 * n + ns
     D = 3 * n + ns
+    R = 4 * n + ns
     state = (
-        [n_.V0 for n_ in neurons] + [0.0] * n + [0.0] * ns + [0.0] * n + [n_.V0_d for n_ in neurons]
+        [n_.V0 for n_ in neurons]
+        + [0.0] * n
+        + [0.0] * ns
+        + [0.0] * n
+        + [n_.V0_d for n_ in neurons]
+        + [0.0] * (2 * len(rall))
     )
     on = [False] * n
+    pulsing = [False] * n
+    # V at which the spike on the readout resistor equals theta (the pulse ends below it)
+    v_pulse = [float("inf")] * n
+    for pre, _, _, _, _, theta in rall:
+        v_pulse[pre] = neurons[pre].V_on + theta * neurons[pre].R_on / neurons[pre].R_read
     last_off = [-1.0] * n
     spikes: list[list[float]] = [[] for _ in range(n)]
 
@@ -33,6 +55,14 @@ def simulate_fine(board: Board, duration: float, dt: float = 10e-6) -> list[list
         current = [nr.I_bias for nr in neurons]
         for k, (_, post, w_syn, _, _) in enumerate(syn):
             current[post] += w_syn * x[2 * n + k]
+        for k, (pre, post, i_delta, tau_s, stages, _) in enumerate(rall):
+            is1, is2 = x[R + 2 * k], x[R + 2 * k + 1]
+            d[R + 2 * k] = ((i_delta if pulsing[pre] else 0.0) - is1) / tau_s
+            if stages == 2:
+                d[R + 2 * k + 1] = (is1 - is2) / tau_s
+                current[post] += is2
+            else:
+                current[post] += is1
         for i, nr in enumerate(neurons):
             v, w = x[i], x[n + i]
             i_m = max(v - nr.V_on, 0.0) / nr.R_on if on[i] else v / nr.R_off
@@ -68,11 +98,17 @@ def simulate_fine(board: Board, duration: float, dt: float = 10e-6) -> list[list
             return nr.V_retrigger
         return nr.V_th
 
+    def pulse_ends(i: int, x: list[float]) -> bool:
+        nr = neurons[i]
+        return on[i] and pulsing[i] and v_pulse[i] > nr.V_off and x[i] < v_pulse[i]
+
     def crossed(x: list[float], t: float) -> list[int]:
         out = []
         for i, nr in enumerate(neurons):
-            if (not on[i] and x[i] >= threshold(i, t)) or (
-                on[i] and x[i] < nr.V_on + nr.I_hold * nr.R_on
+            if (
+                (not on[i] and x[i] >= threshold(i, t))
+                or (on[i] and x[i] < nr.V_off)
+                or pulse_ends(i, x)
             ):
                 out.append(i)
         return out
@@ -100,10 +136,15 @@ def simulate_fine(board: Board, duration: float, dt: float = 10e-6) -> list[list
         t += hi
         for i in crossed(state, t):
             nr = neurons[i]
+            if pulse_ends(i, state):
+                pulsing[i] = False
+                continue
+            pulsing[i] = False
             on[i] = not on[i]
             if not on[i]:
                 last_off[i] = t
             if on[i]:
+                pulsing[i] = state[i] > v_pulse[i]
                 spikes[i].append(t)
                 state[n + i] += nr.adapt_b
                 for k, (pre, _, _, _, alpha) in enumerate(syn):

@@ -110,11 +110,13 @@ def problem_from_board(board: Board, neuron: str) -> Problem:
         raise SelfConsistencyError(
             f"no neuron {neuron!r}; the board has {', '.join(board.neuron_names)}"
         ) from None
-    syns = tuple(
-        SelfSynapse(s.W, s.tau, s.alpha)
-        for s in board.synapses
-        if s.pre == neuron and s.post == neuron
-    )
+    own = [s for s in board.synapses if s.pre == neuron and s.post == neuron]
+    if any(s.model == "rall" for s in own):
+        raise SelfConsistencyError(
+            f"neuron {neuron!r} has a two-stage (rall) self-synapse: the self-consistency map "
+            "covers saturating synapses only"
+        )
+    syns = tuple(SelfSynapse(s.W, s.tau, s.alpha) for s in own)
     return Problem(spec, spec.I_bias, syns, spec.adapt_a, spec.adapt_b, spec.adapt_tau)
 
 

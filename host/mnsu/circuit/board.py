@@ -52,6 +52,9 @@ class NeuronSpec:
     V0_d: float
     I_noise: float
     noise_dt: float
+    # The readout node is the voltage I_M * R_read: R_on for the didactic `lif` unit, the
+    # axon-hillock resistor Ra for the published `alif` unit (Vap = Vm Ra/(Rm[S] + Ra)).
+    R_read: float = 0.0
 
     @property
     def V_off(self) -> float:
@@ -61,7 +64,14 @@ class NeuronSpec:
 
 @dataclass(frozen=True)
 class SynapseSpec:
-    """Synaptic current circuit: I = W*s, s jumps by alpha*(1-s) per presynaptic spike."""
+    """Synaptic current circuit.
+
+    `saturating` (the didactic P0 boards): I = W*s, s jumps by alpha*(1-s) per presynaptic
+    spike and decays with tau. `rall` (the published circuit, PRA25 Eqs. 11-12): a rectangular
+    current I_delta = sign*V_plus/R_W while the presynaptic spike Vap exceeds theta, leaky
+    integrated by `stages` (1: exponential, 2: alpha) stages of tau_s = Rs*Cs; the last stage's
+    current flows into the postsynaptic membrane.
+    """
 
     pre: str
     post: str
@@ -69,6 +79,11 @@ class SynapseSpec:
     tau: float
     alpha: float
     delay: float
+    model: str = "saturating"
+    I_delta: float = 0.0  # signed: < 0 for an inhibitory synapse
+    theta: float = 0.7
+    stages: int = 2
+    R_s: float = 0.0  # the output resistor: a probe reads the current as volts across it
 
 
 @dataclass(frozen=True)
@@ -174,13 +189,49 @@ NEURON_KEYS: dict[str, tuple[str, float | str | None]] = {
     "I_noise": ("A", 0.0),
     "noise_dt": ("s", 1e-3),
 }
-NEURON_MODELS = ("lif",)
+NEURON_MODELS = ("lif", "alif")
+# The published analog LIF (aLIF) unit [J. Wu et al., Phys. Rev. Applied 23, 034030 (2025),
+# Eqs. 7-8]: Cm dVm/dt = -(Vm - V_T*S)/(Rm[S] + Ra) + I0, Vap = I_M*Ra, with the device M
+# (thyristor + anode-gate resistor) as Rm[hi] (OFF) or Rm[lo] (ON) in series with the
+# axon-hillock resistor Ra. These keys are the board's names for it; `alif_to_lif` maps them
+# onto the one exact membrane model (C, R_leak = inf, R_off, R_on, V_on).
+ALIF_KEYS: dict[str, tuple[str, float | None]] = {
+    "Cm": ("F", None),
+    "Rm_hi": ("ohm", None),
+    "Rm_lo": ("ohm", None),
+    "Ra": ("ohm", None),
+    "V_T": ("V", 0.0),
+    "I0": ("A", 0.0),
+}
+# lif keys an alif unit takes as they are (the rest are its own or the didactic unit's)
+ALIF_SHARED = (
+    "V_th",
+    "I_hold",
+    "V0",
+    "turn_on_delay",
+    "min_off_time",
+    "adapt_a",
+    "adapt_b",
+    "adapt_tau",
+    "I_noise",
+    "noise_dt",
+)
 SYNAPSE_KEYS: dict[str, tuple[str, float | None]] = {
     "W": ("A", None),
     "tau": ("s", None),
     "alpha": ("", 0.5),
     "delay": ("s", 0.0),
 }
+SYNAPSE_MODELS = ("saturating", "rall")
+# The published two-stage synapse [PRA25 Eqs. 11-12, Figs. 3-4, 19-20, Table III]
+RALL_KEYS: dict[str, tuple[str, float | None]] = {
+    "R_W": ("ohm", None),  # sets the pulse: I_delta = V_plus/R_W
+    "V_plus": ("V", 4.0),  # the current source's supply (PRA25 Appendix: ~4 V)
+    "Rs": ("ohm", None),
+    "Cs": ("F", None),
+    "theta": ("V", 0.7),  # the MOSFET gate threshold the spike must exceed
+}
+RALL_SIGNS = ("excitatory", "inhibitory")
 INPUT_KINDS = ("step", "pulse", "drive", "touchdown")
 INPUT_KEYS = (
     "name",
@@ -235,6 +286,24 @@ class _Reader:
             return parse_quantity(value, unit)
         except UnitError as exc:
             raise self.fail(path, str(exc)) from None
+
+    def quantities(
+        self,
+        values: Mapping[str, Any],
+        keys: Mapping[str, tuple[str, float | None]],
+        path: str,
+        missing: str,
+    ) -> dict[str, float]:
+        """Each key's value in its unit, or its default (None: required, else `missing`)."""
+        parsed: dict[str, float] = {}
+        for key, (unit, default) in keys.items():
+            if key in values:
+                parsed[key] = self.quantity(values[key], unit, f"{path}.{key}")
+            elif default is None:
+                raise self.fail(f"{path}.{key}", missing)
+            else:
+                parsed[key] = default
+        return parsed
 
     def name(self, value: object, path: str, known: Sequence[str] | None = None) -> str:
         if not isinstance(value, str) or not value:
@@ -320,7 +389,7 @@ def parse_board(raw: object, source: str = "<board>") -> Board:
     r.check(isinstance(name, str), "name", f"expected a text name, got {name!r}")
 
     defaults = r.mapping(top.get("defaults", {}) or {}, "defaults")
-    r.known_keys(defaults, tuple(NEURON_KEYS), "defaults")
+    r.known_keys(defaults, (*NEURON_KEYS, *ALIF_KEYS), "defaults")
     if "neurons" not in top:
         raise r.fail("neurons", "missing; a board needs at least one neuron")
     neurons_raw = r.mapping(top["neurons"], "neurons")
@@ -335,6 +404,16 @@ def parse_board(raw: object, source: str = "<board>") -> Board:
         _synapse(r, i, r.mapping(s, f"synapses[{i}]"), names)
         for i, s in enumerate(r.sequence(top.get("synapses", []) or [], "synapses"))
     )
+    thetas: dict[str, tuple[int, float]] = {}
+    for i, syn in enumerate(synapses):
+        if syn.model == "rall":
+            first = thetas.setdefault(syn.pre, (i, syn.theta))
+            r.check(
+                first[1] == syn.theta,
+                f"synapses[{i}].theta",
+                f"the synapses of one neuron share its spike threshold: synapses[{first[0]}] "
+                f"from {syn.pre!r} has theta {first[1]:g} V, this one {syn.theta:g} V",
+            )
     inputs = tuple(
         _input(r, i, r.mapping(s, f"inputs[{i}]"), names)
         for i, s in enumerate(r.sequence(top.get("inputs", []) or [], "inputs"))
@@ -367,19 +446,50 @@ def parse_board(raw: object, source: str = "<board>") -> Board:
     )
 
 
+def alif_to_lif(r: _Reader, path: str, values: Mapping[str, Any]) -> dict[str, float]:
+    """The lif values of a published aLIF unit: R_off = Rm_hi + Ra, R_on = Rm_lo + Ra, V_on =
+    V_T, no separate leak (Rm[hi] is the leak), readout across Ra (R_read)."""
+    r.known_keys(values, ("model", *ALIF_KEYS, *ALIF_SHARED), path)
+    parsed = r.quantities(values, ALIF_KEYS, path, "missing (set it here or in `defaults`)")
+    for key in ("Cm", "Rm_hi", "Rm_lo", "Ra"):
+        r.check(parsed[key] > 0, f"{path}.{key}", f"must be > 0, got {parsed[key]:g}")
+    r.check(
+        parsed["Rm_lo"] < parsed["Rm_hi"],
+        f"{path}.Rm_lo",
+        f"must be below Rm_hi ({parsed['Rm_hi']:g} ohm), got {parsed['Rm_lo']:g}",
+    )
+    return dict(
+        C=parsed["Cm"],
+        R_leak=math.inf,
+        R_off=parsed["Rm_hi"] + parsed["Ra"],
+        R_on=parsed["Rm_lo"] + parsed["Ra"],
+        V_on=parsed["V_T"],
+        I_bias=parsed["I0"],
+        R_read=parsed["Ra"],
+    )
+
+
 def _neuron(r: _Reader, name: str, values: Mapping[str, Any]) -> NeuronSpec:
     path = f"neurons.{name}"
-    r.known_keys(values, tuple(NEURON_KEYS), path)
+    model = values.get("model", "lif")
+    r.check(
+        model in NEURON_MODELS,
+        f"{path}.model",
+        f"unknown model {model!r}; expected one of: {', '.join(NEURON_MODELS)}",
+    )
+    fixed: dict[str, float] = {}  # values given by the aLIF keys
+    if model == "alif":
+        fixed = alif_to_lif(r, path, values)
+        values = {key: values[key] for key in ALIF_SHARED if key in values}
+    else:
+        r.known_keys(values, tuple(NEURON_KEYS), path)
     parsed: dict[str, Any] = {}
     for key, (unit, default) in NEURON_KEYS.items():
         if key == "model":
-            model = values.get("model", default)
-            r.check(
-                model in NEURON_MODELS,
-                f"{path}.model",
-                f"unknown model {model!r}; expected one of: {', '.join(NEURON_MODELS)}",
-            )
             parsed[key] = model
+            continue
+        if key in fixed:
+            parsed[key] = fixed[key]
             continue
         if key not in values:
             if default is None:
@@ -439,31 +549,71 @@ def _neuron(r: _Reader, name: str, values: Mapping[str, Any]) -> NeuronSpec:
             f"must lie in ({v_off:g}, {parsed['V_th']:g}] V (between the turn-off voltage and "
             f"V_th) when retrigger_window is set, got {parsed['V_retrigger']:g} V",
         )
-    return NeuronSpec(name=name, **parsed)
+    return NeuronSpec(name=name, R_read=fixed.get("R_read", parsed["R_on"]), **parsed)
 
 
 def _synapse(r: _Reader, i: int, values: Mapping[str, Any], names: list[str]) -> SynapseSpec:
     path = f"synapses[{i}]"
-    r.known_keys(values, ("pre", "post", *SYNAPSE_KEYS), path)
+    model = values.get("model", "saturating")
+    r.check(
+        model in SYNAPSE_MODELS,
+        f"{path}.model",
+        f"unknown model {model!r}; expected one of: {', '.join(SYNAPSE_MODELS)}",
+    )
+    if model == "rall":
+        r.known_keys(values, ("pre", "post", "model", "sign", "stages", *RALL_KEYS), path)
+    else:
+        r.known_keys(values, ("pre", "post", "model", *SYNAPSE_KEYS), path)
     for key in ("pre", "post"):
         if key not in values:
             raise r.fail(f"{path}.{key}", "missing (a neuron name)")
     pre = r.name(values["pre"], f"{path}.pre", names)
     post = r.name(values["post"], f"{path}.post", names)
-    parsed: dict[str, float] = {}
-    for key, (unit, default) in SYNAPSE_KEYS.items():
-        if key not in values:
-            if default is None:
-                raise r.fail(f"{path}.{key}", "missing")
-            parsed[key] = default
-        else:
-            parsed[key] = r.quantity(values[key], unit, f"{path}.{key}")
+    if model == "rall":
+        return _rall_synapse(r, path, values, pre, post)
+    parsed = r.quantities(values, SYNAPSE_KEYS, path, "missing")
     r.check(parsed["tau"] > 0, f"{path}.tau", f"must be > 0 s, got {parsed['tau']:g}")
     r.check(
         0 < parsed["alpha"] <= 1, f"{path}.alpha", f"must be in (0, 1], got {parsed['alpha']:g}"
     )
     r.check(parsed["delay"] >= 0, f"{path}.delay", f"must be >= 0 s, got {parsed['delay']:g}")
-    return SynapseSpec(pre=pre, post=post, **parsed)
+    return SynapseSpec(
+        pre=pre,
+        post=post,
+        W=parsed["W"],
+        tau=parsed["tau"],
+        alpha=parsed["alpha"],
+        delay=parsed["delay"],
+    )
+
+
+def _rall_synapse(
+    r: _Reader, path: str, values: Mapping[str, Any], pre: str, post: str
+) -> SynapseSpec:
+    parsed = r.quantities(values, RALL_KEYS, path, "missing")
+    for key in ("R_W", "V_plus", "Rs", "Cs", "theta"):
+        r.check(parsed[key] > 0, f"{path}.{key}", f"must be > 0, got {parsed[key]:g}")
+    sign = values.get("sign", "excitatory")
+    r.check(
+        sign in RALL_SIGNS,
+        f"{path}.sign",
+        f"expected one of: {', '.join(RALL_SIGNS)}; got {sign!r}",
+    )
+    stages = r.integer(values.get("stages", 2), f"{path}.stages", 1, 2)
+    i_delta = parsed["V_plus"] / parsed["R_W"] * (1.0 if sign == "excitatory" else -1.0)
+    return SynapseSpec(
+        pre=pre,
+        post=post,
+        W=i_delta,
+        tau=parsed["Rs"] * parsed["Cs"],
+        alpha=1.0,
+        delay=0.0,
+        model="rall",
+        I_delta=i_delta,
+        theta=parsed["theta"],
+        stages=stages,
+        R_s=parsed["Rs"],
+    )
 
 
 def _input(r: _Reader, i: int, values: Mapping[str, Any], names: list[str]) -> InputSpec:

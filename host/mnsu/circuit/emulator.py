@@ -41,6 +41,17 @@ _MIN_LOOKAHEAD = 1e-12
 
 
 @dataclass
+class RallSynapse:
+    """A two-stage synapse: pulse I_delta (signed) into stage slot `slot` of unit `post`."""
+
+    pre: int
+    post: int
+    I_delta: float
+    slot: int  # its stages in the postsynaptic unit's state (UnitModel.rall_index)
+    spec: int  # index in board.synapses
+
+
+@dataclass
 class Synapse:
     pre: int
     post: int
@@ -70,11 +81,22 @@ class Emulator:
         n = len(board.neurons)
         index = {name: i for i, name in enumerate(self.names)}
 
-        # Synapses grouped by their time constant at each postsynaptic unit.
+        # Saturating synapses grouped by their time constant at each postsynaptic unit;
+        # two-stage (Rall) synapses each own their stage currents in the postsynaptic unit.
         tau_groups: list[list[float]] = [[] for _ in range(n)]
+        rall: list[list[tuple[float, int]]] = [[] for _ in range(n)]
         self.synapses: list[Synapse] = []
-        for syn_spec in board.synapses:
+        self.rall_synapses: list[RallSynapse] = []
+        for number, syn_spec in enumerate(board.synapses):
             post = index[syn_spec.post]
+            if syn_spec.model == "rall":
+                self.rall_synapses.append(
+                    RallSynapse(
+                        index[syn_spec.pre], post, syn_spec.I_delta, len(rall[post]), number
+                    )
+                )
+                rall[post].append((syn_spec.tau, syn_spec.stages))
+                continue
             if syn_spec.tau not in tau_groups[post]:
                 tau_groups[post].append(syn_spec.tau)
             self.synapses.append(
@@ -88,12 +110,26 @@ class Emulator:
                     group=tau_groups[post].index(syn_spec.tau),
                 )
             )
-        self.models = [UnitModel(spec, tau_groups[i]) for i, spec in enumerate(board.neurons)]
+        self.models = [
+            UnitModel(spec, tau_groups[i], rall[i]) for i, spec in enumerate(board.neurons)
+        ]
         self._incoming: list[list[Synapse]] = [[] for _ in range(n)]
         self._outgoing: list[list[Synapse]] = [[] for _ in range(n)]
         for syn in self.synapses:
             self._incoming[syn.post].append(syn)
             self._outgoing[syn.pre].append(syn)
+        # The presynaptic side of the two-stage synapses: a unit's pulse is on while its spike
+        # Vap = I_M*R_read exceeds theta, i.e. while ON with V above V_pulse.
+        self._rall_out: list[list[RallSynapse]] = [[] for _ in range(n)]
+        self._pulse_level = [math.inf] * n  # V at which Vap = theta (ON state)
+        for rsyn in self.rall_synapses:
+            self._rall_out[rsyn.pre].append(rsyn)
+            model = self.models[rsyn.pre]
+            theta = board.synapses[rsyn.spec].theta
+            self._pulse_level[rsyn.pre] = model.V_on + theta / model.read_on
+        self._pulsing = [False] * n
+        self._pulses: list[list[float]] = [[0.0] * len(rall[i]) for i in range(n)]
+        self.pulse_times: list[list[tuple[float, float]]] = [[] for _ in range(n)]
 
         # Constant input current of each unit (bias + active inputs + external injection).
         self.current = [spec.I_bias for spec in board.neurons]
@@ -137,9 +173,16 @@ class Emulator:
                         )
         self.probes: dict[int, ProbeSpec] = {p.adc: p for p in board.probes}
         self._probe_synapse: dict[int, Synapse] = {}
+        self._probe_rall: dict[int, int] = {}  # ADC channel -> two-stage synapse number
         for probe in board.probes:
             if probe.node == "synapse":
                 out = self._outgoing[index[probe.neuron]]
+                rall_out = [
+                    k for k, r in enumerate(self.rall_synapses) if r.pre == index[probe.neuron]
+                ]
+                if not out and rall_out:
+                    self._probe_rall[probe.adc] = rall_out[0]
+                    continue
                 if not out:
                     raise ValueError(
                         f"{board.source}: probes (adc {probe.adc}): neuron {probe.neuron!r} "
@@ -190,24 +233,36 @@ class Emulator:
         return self.segments[neuron].voltage(self.t)
 
     def node_value(self, neuron: int, node: str) -> float:
-        """Value of a node now: membrane (V), readout I_M*R_on (V), or synapse activation."""
+        """Value of a node now: membrane (V), readout I_M*R_read (V), or synapse activation."""
         if node == "membrane":
             return self.voltage(neuron)
         if node == "readout":
             return self.readout(neuron)
         if node == "synapse":
             out = self._outgoing[neuron]
-            return out[0].activation(self.t) if out else 0.0
+            if out:
+                return out[0].activation(self.t)
+            for k, rsyn in enumerate(self.rall_synapses):
+                if rsyn.pre == neuron:
+                    return self.synapse_current(k) * self.board.synapses[rsyn.spec].R_s
+            return 0.0
         raise ValueError(f"unknown node {node!r}; expected membrane, readout or synapse")
 
+    def synapse_current(self, k: int) -> float:
+        """Output current (A, signed) of two-stage synapse k (numbered among the board's
+        two-stage synapses): the last stage's current into the postsynaptic membrane."""
+        rsyn = self.rall_synapses[k]
+        model = self.models[rsyn.post]
+        return self.segments[rsyn.post].value(self.t)[model.rall_index[rsyn.slot][1]]
+
     def readout(self, neuron: int) -> float:
-        """Readout voltage I_M * R_on of unit `neuron` now (V)."""
+        """Readout voltage I_M * R_read of unit `neuron` now (V): across Ra for an aLIF unit."""
         seg = self.segments[neuron]
         model = self.models[neuron]
         v = seg.voltage(self.t)
         if seg.on:
-            return max(v - model.V_on, 0.0)
-        return v * model.R_on / model.R_off
+            return max(v - model.V_on, 0.0) * model.read_on
+        return v * model.R_read / model.R_off
 
     def read_adc(self, channel: int) -> int:
         """The code the microcontroller's ADC reads on `channel` now."""
@@ -215,7 +270,10 @@ class Emulator:
         if probe is None:
             raise KeyError(f"no probe on ADC channel {channel}; board has {self.adc_channels}")
         neuron = self.names.index(probe.neuron)
-        if probe.node == "synapse":
+        if channel in self._probe_rall:
+            k = self._probe_rall[channel]
+            volts = self.synapse_current(k) * self.board.synapses[self.rall_synapses[k].spec].R_s
+        elif probe.node == "synapse":
             volts = self._probe_synapse[channel].activation(self.t)
         elif probe.node == "membrane":
             volts = self.voltage(neuron)
@@ -306,7 +364,16 @@ class Emulator:
     def _restart(self, i: int, t: float, x: list[float], on: bool) -> None:
         # rebase sets every slot, so skip Segment.__init__'s empty lists (hot path)
         seg = Segment.__new__(Segment)
-        rebase(self.models[i], seg, t, x, on, self.current[i], self._syn_currents(i, t))
+        rebase(
+            self.models[i],
+            seg,
+            t,
+            x,
+            on,
+            self.current[i],
+            self._syn_currents(i, t),
+            self._pulses[i],
+        )
         self.segments[i] = seg
         if self.record:
             self.history[i].append(seg)
@@ -319,7 +386,10 @@ class Emulator:
         seg = self.segments[i]
         model = self.models[i]
         if seg.on:
-            when, crossing = seg.next_event(t, model.V_off, -1.0)
+            level = model.V_off
+            if self._pulsing[i] and self._pulse_level[i] > level:
+                level = self._pulse_level[i]  # the pulse ends first, when Vap falls to theta
+            when, crossing = seg.next_event(t, level, -1.0)
         elif t < self._retrigger_until[i]:
             # just after turn-off the device re-triggers at the lower V_retrigger
             when, crossing = seg.next_event(t, model.spec.V_retrigger, 1.0)
@@ -335,7 +405,11 @@ class Emulator:
         seg = self.segments[i]
         x = seg.value(t)
         spec = self.models[i].spec
-        if seg.on:
+        if seg.on and self._pulsing[i] and self._pulse_level[i] > self.models[i].V_off:
+            self._set_pulse(i, t, False)
+            self._version[i] += 1
+            self._plan_check(i, t)
+        elif seg.on:
             self._switch_off(i, t, x)
         elif spec.turn_on_delay > 0.0:
             self._blocked[i] = True
@@ -350,6 +424,8 @@ class Emulator:
         if model.idx_w >= 0:
             x[model.idx_w] += model.spec.adapt_b
         self._restart(i, t, x, True)
+        if self._rall_out[i] and x[0] > self._pulse_level[i]:
+            self._set_pulse(i, t, True)
         touched: list[int] = []
         for syn in self._outgoing[i]:
             if syn.delay > 0.0:
@@ -362,7 +438,31 @@ class Emulator:
             seg = self.segments[post]
             self._restart(post, t, seg.value(t), seg.on)
 
+    def _set_pulse(self, i: int, t: float, on: bool) -> None:
+        """Start or end unit i's presynaptic pulse: every two-stage synapse from i feeds
+        (or stops feeding) I_delta into its first stage."""
+        self._pulsing[i] = on
+        if on:
+            self.pulse_times[i].append((t, math.inf))
+        else:
+            start, _ = self.pulse_times[i][-1]
+            self.pulse_times[i][-1] = (start, t)
+        posts: list[int] = []
+        for rsyn in self._rall_out[i]:
+            self._pulses[rsyn.post][rsyn.slot] = rsyn.I_delta if on else 0.0
+            if rsyn.post not in posts:
+                posts.append(rsyn.post)
+        for post in posts:
+            seg = self.segments[post]
+            self._restart(post, t, seg.value(t), seg.on)
+        if i not in posts and not self._blocked[i]:
+            self._version[i] += 1  # its next event level changed (V_pulse or V_off)
+            self._plan_check(i, t)
+
     def _switch_off(self, i: int, t: float, x: list[float]) -> None:
+        if self._pulsing[i]:
+            self._set_pulse(i, t, False)
+            x = self.segments[i].value(t)
         self.spike_ends[i].append(t)
         spec = self.models[i].spec
         if spec.min_off_time > 0.0:

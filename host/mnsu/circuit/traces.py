@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numpy.typing import NDArray
 
 from mnsu.circuit.adc import adc_codes
 from mnsu.circuit.emulator import Emulator
+from mnsu.circuit.unit_dynamics import Segment
 
 FloatArray = NDArray[np.float64]
 
@@ -19,39 +22,56 @@ def sample_times(duration: float, rate_hz: float) -> FloatArray:
     return np.arange(n, dtype=np.float64) / rate_hz
 
 
-def membrane_and_on(emu: Emulator, neuron: int, times: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Membrane voltage (V) and device state (1.0 = ON) of one unit at `times`."""
+def _spans(emu: Emulator, neuron: int, times: FloatArray) -> Iterator[tuple[int, int, Segment]]:
+    """(lo, hi, segment): the samples times[lo:hi] lie in that recorded segment of the unit."""
     history = emu.history[neuron]
     if not history:
         raise ValueError("the emulator did not record segments: create it with record=True")
     starts = np.array([seg.t0 for seg in history])
     # the last segment that starts at or before each sample
-    idx = np.searchsorted(starts, times, side="right") - 1
-    idx = np.clip(idx, 0, len(history) - 1)
-    volts = np.empty_like(times)
-    on = np.zeros_like(times)
+    idx = np.clip(np.searchsorted(starts, times, side="right") - 1, 0, len(history) - 1)
     bounds = np.flatnonzero(np.diff(idx)) + 1
     for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(times)], strict=True):
-        if lo == hi:
-            continue
-        seg = history[int(idx[lo])]
-        dt = times[lo:hi] - seg.t0
-        v = np.full(hi - lo, seg.vc)
-        for c, r in zip(seg.rv, seg.rr, strict=True):
-            v += c * np.exp(r * dt)
-        for cz, rz in zip(seg.cv, seg.cr, strict=True):
-            v += 2.0 * (cz * np.exp(rz * dt)).real
-        volts[lo:hi] = v
+        if lo != hi:
+            yield int(lo), int(hi), history[int(idx[lo])]
+
+
+def _evaluate(
+    const: float, reals: list[float], pairs: list[complex], seg: Segment, dt: FloatArray
+) -> FloatArray:
+    x = np.full(dt.shape, const)
+    for c, r in zip(reals, seg.rr, strict=True):
+        x += c * np.exp(r * dt)
+    for cz, rz in zip(pairs, seg.cr, strict=True):
+        x += 2.0 * (cz * np.exp(rz * dt)).real
+    return x
+
+
+def membrane_and_on(emu: Emulator, neuron: int, times: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Membrane voltage (V) and device state (1.0 = ON) of one unit at `times`."""
+    volts = np.empty_like(times)
+    on = np.zeros_like(times)
+    for lo, hi, seg in _spans(emu, neuron, times):
+        volts[lo:hi] = _evaluate(seg.vc, seg.rv, seg.cv, seg, times[lo:hi] - seg.t0)
         on[lo:hi] = 1.0 if seg.on else 0.0
     return volts, on
 
 
+def state_trace(emu: Emulator, neuron: int, index: int, times: FloatArray) -> FloatArray:
+    """State variable `index` of one unit (UnitModel's state vector) at `times`."""
+    out = np.empty_like(times)
+    for lo, hi, seg in _spans(emu, neuron, times):
+        dt = times[lo:hi] - seg.t0
+        out[lo:hi] = _evaluate(seg.xc[index], seg.rx[index], seg.cx[index], seg, dt)
+    return out
+
+
 def readout(emu: Emulator, neuron: int, times: FloatArray) -> FloatArray:
-    """Readout voltage I_M*R_on (V) of one unit at `times`."""
+    """Readout voltage I_M*R_read (V) of one unit at `times`."""
     model = emu.models[neuron]
     volts, on = membrane_and_on(emu, neuron, times)
-    on_value = np.maximum(volts - model.V_on, 0.0)
-    off_value = volts * model.R_on / model.R_off
+    on_value = np.maximum(volts - model.V_on, 0.0) * model.read_on
+    off_value = volts * model.R_read / model.R_off
     return np.where(on > 0.5, on_value, off_value)
 
 
@@ -70,6 +90,13 @@ def synapse_activation(emu: Emulator, synapse: int, times: FloatArray) -> FloatA
     return out
 
 
+def synapse_current(emu: Emulator, k: int, times: FloatArray) -> FloatArray:
+    """Output current (A) of two-stage synapse k at `times` (Emulator.synapse_current)."""
+    rsyn = emu.rall_synapses[k]
+    last = emu.models[rsyn.post].rall_index[rsyn.slot][1]
+    return state_trace(emu, rsyn.post, last, times)
+
+
 def node_trace(emu: Emulator, neuron: int, node: str, times: FloatArray) -> FloatArray:
     if node == "membrane":
         return membrane_and_on(emu, neuron, times)[0]
@@ -79,6 +106,9 @@ def node_trace(emu: Emulator, neuron: int, node: str, times: FloatArray) -> Floa
         for k, syn in enumerate(emu.synapses):
             if syn.pre == neuron:
                 return synapse_activation(emu, k, times)
+        for k, rsyn in enumerate(emu.rall_synapses):
+            if rsyn.pre == neuron:  # volts across Rs, as the probe reads them
+                return synapse_current(emu, k, times) * emu.board.synapses[rsyn.spec].R_s
         return np.zeros_like(times)
     raise ValueError(f"unknown node {node!r}; expected membrane, readout or synapse")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import cmath
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,11 @@ from mnsu.circuit.board import NeuronSpec
 # When a synaptic decay rate coincides with a membrane eigenvalue the particular solution is
 # singular; the rate is moved by this relative amount (error ~1e-7 relative, far below 1 us).
 RESONANCE_NUDGE = 1e-7
+# Relative split of the two equal rates 1/tau_s of a two-stage synapse, so that its modes stay
+# diagonalisable: the stages get the rates (1 -+ RALL_SPLIT/2)/tau_s, and the alpha current
+# t*exp(-t/tau_s) becomes a difference of two exponentials whose error is second order,
+# (RALL_SPLIT*t/tau_s)^2/24 relative (4e-10 at t = tau_s); rounding costs ~1e-12.
+RALL_SPLIT = 1e-4
 # A crossing is declared once V is this close to the event level (volts); with dV/dt of
 # 1..1000 V/s the time error is below 5e-9 s (5 ns).
 CROSSING_TOLERANCE = 5e-9
@@ -51,6 +57,7 @@ class GeneralState:
     e: float  # constant device source current (A)
     k_soma: list[float]  # constant state per ampere into the soma
     k_dend: list[float]  # constant state per ampere into the dendrite
+    k_rall: list[list[float]]  # per two-stage synapse: constant state per ampere of pulse
     forced: list[tuple[list[float], float]]  # per tau group: state per ampere of c*exp(lam t)
     # (eigenvalue, right eigenvector, row of P^-1, complex pair?) per kept mode
     modes: list[tuple[complex, list[complex], list[complex], bool]]
@@ -59,7 +66,12 @@ class GeneralState:
 class UnitModel:
     """Per-unit constants: component values and the precomputed linear algebra."""
 
-    def __init__(self, spec: NeuronSpec, tau_groups: list[float]) -> None:
+    def __init__(
+        self,
+        spec: NeuronSpec,
+        tau_groups: list[float],
+        rall: Sequence[tuple[float, int]] = (),
+    ) -> None:
         self.spec = spec
         self.C = spec.C
         self.adaptive = spec.adapt_a != 0.0 or spec.adapt_b != 0.0
@@ -70,6 +82,14 @@ class UnitModel:
         self.idx_u = 2 if self.resonant else -1
         self.idx_d = (1 + int(self.adaptive) + int(self.resonant)) if self.dendrite else -1
         self.size = 1 + int(self.adaptive) + int(self.resonant) + int(self.dendrite)
+        # Incoming two-stage (Rall) synapses, (tau_s, stages) each: their currents Is1 (and
+        # Is2) are state variables of this unit; rall_index[k] = (index of Is1, index of the
+        # stage that flows into the membrane).
+        self.rall = list(rall)
+        self.rall_index: list[tuple[int, int]] = []
+        for _, stages in self.rall:
+            self.rall_index.append((self.size, self.size + stages - 1))
+            self.size += stages
         self.general: list[GeneralState] | None = None
         self.a = spec.adapt_a
         self.tau_w = spec.adapt_tau
@@ -78,6 +98,8 @@ class UnitModel:
         self.V_on = spec.V_on
         self.R_on = spec.R_on
         self.R_off = spec.R_off
+        self.R_read = spec.R_read
+        self.read_on = spec.R_read / spec.R_on  # readout per volt above V_on while ON (1: lif)
         g_leak = 1.0 / spec.R_leak
         self.states = (
             self._state(g_leak + 1.0 / spec.R_off, 0.0),
@@ -93,7 +115,7 @@ class UnitModel:
                 fv, fw, lam_used = self._particular(state, lam)
                 row.append((fv, fw, lam_used))
             self.particular.append(row)
-        if self.resonant or self.dendrite:
+        if self.resonant or self.dendrite or self.rall:
             self.general = [self._general_state(on) for on in (False, True)]
         # Per device state, (nu1, nu2, w1, w2) as floats when the (V, w) eigenvalues are real
         # (None: a complex pair), so that rebase does real arithmetic in the common case;
@@ -140,7 +162,21 @@ class UnitModel:
             else:
                 A[w, 0] = spec.adapt_a / spec.adapt_tau
                 A[w, w] = -1.0 / spec.adapt_tau
+        for (tau_s, stages), (first, last) in zip(self.rall, self.rall_index, strict=True):
+            rate1, rate2 = self.stage_rates(tau_s, stages)
+            A[first, first] = -rate1  # tau_s dIs1/dt = -Is1 + I_delta*H
+            if stages == 2:  # tau_s dIs2/dt = -Is2 + Is1
+                A[last, first] = rate2
+                A[last, last] = -rate2
+            A[0, last] = 1.0 / C
         return A
+
+    @staticmethod
+    def stage_rates(tau_s: float, stages: int) -> tuple[float, float]:
+        """Decay rates (1/s) of a synapse's first and second stage (see RALL_SPLIT)."""
+        if stages == 1:
+            return 1.0 / tau_s, 0.0
+        return (1.0 - 0.5 * RALL_SPLIT) / tau_s, (1.0 + 0.5 * RALL_SPLIT) / tau_s
 
     def _general_state(self, on: bool) -> GeneralState:
         A = self.system_matrix(on)
@@ -159,6 +195,11 @@ class UnitModel:
             e_d = np.zeros(n)
             e_d[self.idx_d] = 1.0 / self.spec.C_d
             k_dend = -A_inv @ e_d
+        k_rall = []  # constant state per ampere of pulse current into each synapse's Is1
+        for (tau_s, stages), (first, _) in zip(self.rall, self.rall_index, strict=True):
+            e_r = np.zeros(n)
+            e_r[first] = self.stage_rates(tau_s, stages)[0]
+            k_rall.append([float(x) for x in -A_inv @ e_r])
         forced = []
         for lam in self.rates:
             lam_used = lam
@@ -185,6 +226,7 @@ class UnitModel:
             e=e_dev,
             k_soma=[float(x) for x in k_soma],
             k_dend=[float(x) for x in k_dend],
+            k_rall=k_rall,
             forced=forced,
             modes=modes,
         )
@@ -638,14 +680,17 @@ def rebase(
     on: bool,
     current: float,
     syn_currents: list[float],
+    pulses: Sequence[float] = (),
 ) -> None:
-    """Start a new segment at t0 from state x0 with constant soma input `current` (A) and
-    synaptic currents `syn_currents[m]` (A at t0, one per tau group, decaying)."""
+    """Start a new segment at t0 from state x0 with constant soma input `current` (A),
+    synaptic currents `syn_currents[m]` (A at t0, one per tau group, decaying) and the pulse
+    currents `pulses[k]` (A, constant) into each two-stage synapse's first stage."""
     seg.t0 = t0
     seg.on = on
     seg.signs = None
     if model.general is not None:
-        _rebase_general(model, model.general[1 if on else 0], seg, x0, current, syn_currents)
+        gs = model.general[1 if on else 0]
+        _rebase_general(model, gs, seg, x0, current, syn_currents, pulses)
         return
     state = model.states[1 if on else 0]
     rv: list[float] = []
@@ -717,11 +762,16 @@ def _rebase_general(
     x0: list[float],
     current: float,
     syn_currents: list[float],
+    pulses: Sequence[float],
 ) -> None:
     n = model.size
     i_soma = current + gs.e
     i_dend = model.spec.I_bias_d
     xc = [i_soma * ks + i_dend * kd for ks, kd in zip(gs.k_soma, gs.k_dend, strict=True)]
+    for pulse, k in zip(pulses, gs.k_rall, strict=False):
+        if pulse != 0.0:
+            for j in range(n):
+                xc[j] += pulse * k[j]
     h = [x0[j] - xc[j] for j in range(n)]
     rr: list[float] = []
     rx: list[list[float]] = [[] for _ in range(n)]
