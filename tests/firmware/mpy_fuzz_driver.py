@@ -6,6 +6,7 @@
 # the same flash, the working directory), 2 = end. The ADC inputs alternate flexor and extensor
 # spike bursts so that CPG mode moves the leg. OUT receives one <HHB> record per servo frame:
 # hip pulse, knee pulse (us, 0 = limp), flags (1 latched, 2 first frame after a reset).
+import gc
 import struct
 import sys
 
@@ -55,6 +56,8 @@ def run(script_path, out_path):
             ctrl.receive(data, len(data))
             ctrl.out_n = 0
         elif kind == 1:
+            ctrl = None  # a reset frees the old firmware's memory
+            gc.collect()
             ctrl = build()
             reset_flag = 2
         else:
