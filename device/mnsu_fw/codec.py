@@ -547,7 +547,8 @@ def unpack_caps(payload: "bytes | bytearray") -> "dict[str, object]":
     if len(payload) < size:
         raise CodecError("caps payload of %d bytes, need at least %d" % (len(payload), size))
     out: "dict[str, object]" = dict(zip(CAPS_FIELDS, struct.unpack_from(CAPS_FORMAT, payload, 0)))
-    out["board"] = bytes(payload[size:]).decode()
+    # a name cut inside a UTF-8 character (the firmware cuts by bytes) is still a name
+    out["board"] = bytes(payload[size:]).decode("utf-8", "replace")
     return out
 
 
