@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from mnsu.circuit.board_yaml import BoardYamlError, load_yaml
 from mnsu.circuit.units import UnitError, parse_quantity
 
 
@@ -246,6 +247,8 @@ INPUT_KEYS = (
 )
 PROBE_KEYS = ("adc", "neuron", "node", "gain", "offset", "vref", "bits", "noise")
 PROBE_NODES = ("membrane", "readout", "synapse")
+MIN_NOISE_DT_S = 1e-6  # the shortest noise update step a board file may ask for
+
 LEG_KEYS = ("flexor", "extensor", "joints", "thigh_length", "shank_length", "hip_height")
 JOINT_KEYS = ("min", "max", "neutral")
 TOP_KEYS = ("name", "defaults", "neurons", "synapses", "inputs", "probes", "leg")
@@ -336,10 +339,15 @@ def load_board(path: str | Path, overrides: Sequence[str] = ()) -> Board:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise BoardError(f"{source}: cannot read the board file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise BoardError(f"{source}: not a text file (byte {exc.start} is not UTF-8)") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
+    except BoardYamlError as exc:
+        raise BoardError(f"{source}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise BoardError(f"{source}: not valid YAML: {exc}") from None
+        one_line = " ".join(str(exc).split())
+        raise BoardError(f"{source}: not valid YAML: {one_line}") from None
     raw = apply_overrides(raw, overrides, source)
     return parse_board(raw, source)
 
@@ -511,7 +519,12 @@ def _neuron(r: _Reader, name: str, values: Mapping[str, Any]) -> NeuronSpec:
     ):
         r.check(parsed[key] >= 0, f"{path}.{key}", f"must be >= 0, got {parsed[key]:g}")
     noise_dt = parsed["noise_dt"]
-    r.check(noise_dt > 0, f"{path}.noise_dt", f"must be > 0 s, got {noise_dt:g}")
+    # one noise event per noise_dt: below 1 us a second of board time is > 1e6 events
+    r.check(
+        noise_dt >= MIN_NOISE_DT_S,
+        f"{path}.noise_dt",
+        f"must be >= {MIN_NOISE_DT_S:g} s (1 us), got {noise_dt:g}",
+    )
     if parsed["C_d"] > 0:
         for key in ("R_d", "R_c"):
             r.check(

@@ -181,6 +181,9 @@ class CoSim:
                 pass_fds=(req_w, rsp_r),
                 cwd=self.flash_dir,
                 env=env,
+                # its own session: a Ctrl-C on the terminal is for the host program, which
+                # stops the firmware itself (a firmware killed by SIGINT would be an error)
+                start_new_session=True,
             )
         finally:
             for fd in (req_w, rsp_r, in_r, out_w):

@@ -104,6 +104,9 @@ class VirtualBoard:
         self._unplug = threading.Event()
         self._replug = threading.Event()
         self._reset_done: threading.Event | None = None  # a soft_reset() waiting for the thread
+        # Set when the thread's run ends. Thread.join is not enough: a KeyboardInterrupt inside
+        # join() can leave the Thread marked as stopped while it still runs.
+        self._finished = threading.Event()
         self.soft_resets = 0
         self.error: BaseException | None = None
         self._open_pty()
@@ -171,6 +174,7 @@ class VirtualBoard:
         if self._thread is not None:
             raise VirtualBoardError("virtual board already started")
         end = None if duration_s is None else self.sim.t + duration_s
+        self._finished.clear()
         self._thread = threading.Thread(target=self._thread_main, args=(end,), daemon=True)
         self._thread.start()
 
@@ -179,6 +183,8 @@ class VirtualBoard:
             self.run(end)
         except BaseException as exc:  # reported by stop() / error
             self.error = exc
+        finally:
+            self._finished.set()
 
     def run(self, until_s: float | None = None) -> None:
         """Run in this thread until virtual time `until_s` (None: until stop())."""
@@ -302,7 +308,8 @@ class VirtualBoard:
         """Stop the thread (if any), the firmware and the pty; raises what the thread raised."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=10.0)
+            self._finished.wait(timeout=10.0)
+            self._thread.join(timeout=1.0)
         self.sim.close()
         self._close_pty()
         if self._own_dir:
@@ -316,8 +323,7 @@ class VirtualBoard:
         """Wait for a start(duration_s) run to end; True if it did."""
         if self._thread is None:
             return True
-        self._thread.join(timeout_s)
-        return not self._thread.is_alive()
+        return self._finished.wait(timeout_s)
 
     def __enter__(self) -> VirtualBoard:
         return self
