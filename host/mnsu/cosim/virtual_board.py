@@ -27,6 +27,7 @@ the host and the firmware's link watchdog would fire on heartbeats that are on t
 
 from __future__ import annotations
 
+import bisect
 import errno
 import os
 import random
@@ -36,11 +37,14 @@ import threading
 import time
 import tty
 from pathlib import Path
+from typing import Any
 
 from mnsu.circuit.board import Board, load_board
 from mnsu.cosim.harness import CoSim
 from mnsu.paths import DEFAULT_BOARD
 from mnsu.robot.leg import Leg, LegState, PendulumSpec, ServoSpec
+
+HISTORY_CHECK_S = 5.0  # board time between two trims of the logs
 
 
 class VirtualBoardError(RuntimeError):
@@ -54,6 +58,8 @@ class VirtualBoard:
     realtime / speed: pacing. terrain_m: each lift-off draws a new ground height uniform in
     [-terrain_m, +terrain_m] (uneven ground, seeded by `seed`). pendulum: a pendular hip.
     link_dir: directory of the `tty` symlink (a temporary one when omitted).
+    history_s: the servo log, contact log and the emulator's spike lists keep this much board
+    time (checked every HISTORY_CHECK_S), so a day-long run needs no more memory than a minute.
     """
 
     def __init__(
@@ -70,6 +76,7 @@ class VirtualBoard:
         host_lead_s: float | None = 0.15,
         link_dir: str | Path | None = None,
         flash_dir: str | Path | None = None,
+        history_s: float = 60.0,
     ) -> None:
         self.board = board if isinstance(board, Board) else load_board(str(board))
         if self.board.leg is None:
@@ -96,6 +103,8 @@ class VirtualBoard:
         self.bytes_from_host = 0
         self.state: LegState = self.leg.state()
         self.contact_log: list[tuple[float, bool]] = []  # (virtual t, contact) at each change
+        self.history_s = history_s
+        self._trimmed_at = 0.0
         self._master: int | None = None
         self.pty_path = ""
         self._pending = bytearray()
@@ -253,8 +262,22 @@ class VirtualBoard:
                 return
             self.pump()
 
+    def trim_history(self) -> None:
+        """Drop log entries older than history_s of board time (bounded memory)."""
+        t = self.sim.t
+        self._trimmed_at = t
+        cut = t - self.history_s
+        self.sim.servo_log[:] = _recent(self.sim.servo_log, cut)
+        self.contact_log[:] = _recent(self.contact_log, cut)
+        emu = self.sim.emulator
+        for lists in (emu.spikes, emu.spike_ends):
+            for i, times in enumerate(lists):
+                lists[i] = times[bisect.bisect_left(times, cut) :]
+
     def pump(self) -> None:
         """Move serial bytes between the pty and the firmware."""
+        if self.sim.t - self._trimmed_at >= HISTORY_CHECK_S:
+            self.trim_history()
         master = self._master
         out = self.sim.read()
         if master is None:
@@ -330,3 +353,9 @@ class VirtualBoard:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _recent(log: list[Any], cut: float) -> list[Any]:
+    """The entries of a time-ordered log [(t, ...), ...] at or after `cut`."""
+    k = bisect.bisect_left(log, cut, key=lambda entry: entry[0])
+    return log[k:]
