@@ -192,3 +192,27 @@ def test_board_file_mutants_load_or_fail_in_one_line(tmp_path: Path) -> None:
         if status == "error":
             assert message.startswith(path + ":") and "\n" not in message, message
     assert sum(r[1] == "error" for r in results) > 200
+
+
+def test_a_pulse_train_of_1e9_pulses_costs_one_pulse_of_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from mnsu.circuit.emulator import Emulator
+
+    text = (EXAMPLES / "hco.yaml").read_text()
+    board = load_board(EXAMPLES / "hco.yaml")
+    f = tmp_path / "train.yaml"
+    target = board.neurons[0].name
+    f.write_text(
+        text.rstrip("\n")
+        + "\n"
+        + ("inputs:\n" if "inputs:" not in text else "")
+        + f"  - {{name: train, kind: pulse, target: {target}, amplitude: 10 uA,"
+        " start: 0 s, duration: 1 ms, period: 2 ms, count: 1000000000}\n"
+    )
+    tracemalloc.start()
+    emu = Emulator(load_board(f), seed=1)
+    emu.advance(0.2)  # 100 pulses
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 50 << 20 and len(emu._sched) < 100
