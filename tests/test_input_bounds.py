@@ -33,6 +33,11 @@ LEG = (EXAMPLES / "leg.yaml").read_text()
         ("a: &a [x]\n" + "".join(f"b{i}: *a\n" for i in range(17)), "more than 16 aliases"),
         ("x: " + "[" * 40 + "]" * 40 + "\n", "nested deeper than 32 levels"),
         (
+            LEG.replace("I_bias: 340 uA", "I_bias: 1e30 A"),
+            r"neurons.F.I_bias: 1e\+30 A is physically absurd: accepted \|value\| <= 10 A",
+        ),
+        (LEG.replace("I_bias: 340 uA", "I_bias: .nan"), "neurons.F.I_bias: expected a finite"),
+        (
             LEG.replace("tau: 30 ms", "tau: 1:30"),
             r"synapses\[0\]\.tau: expected a number .* '1:30'",
         ),

@@ -286,9 +286,13 @@ class _Reader:
 
     def quantity(self, value: object, unit: str, path: str) -> float:
         try:
-            return parse_quantity(value, unit)
+            number = parse_quantity(value, unit)
         except UnitError as exc:
             raise self.fail(path, str(exc)) from None
+        why = absurd(number, unit)
+        if why is not None:
+            raise self.fail(path, why)
+        return number
 
     def quantities(
         self,
@@ -330,6 +334,23 @@ class _Reader:
     def check(self, ok: bool, path: str, message: str) -> None:
         if not ok:
             raise self.fail(path, message)
+
+
+# Refusals of physically absurd values (not plausibility warnings): no board of memristive
+# units on a bench has a current above 10 A, a voltage above 1 kV, a resistance above 1 Tohm, a
+# capacitance above 10 F or a time above 1e6 s. Such a value cannot be meant and would make the
+# emulator's work unbounded (a 1e30 A bias is ~1e30 events per second).
+ABSURD_ABOVE: dict[str, float] = {"A": 10.0, "V": 1e3, "ohm": 1e12, "F": 10.0, "s": 1e6, "S": 1e3}
+
+
+def absurd(number: float, unit: str) -> str | None:
+    """Why a value in `unit` is physically absurd (with the accepted range), or None."""
+    if math.isnan(number):
+        return "must be a number, got NaN"
+    limit = ABSURD_ABOVE.get(unit)
+    if limit is not None and math.isfinite(number) and abs(number) > limit:
+        return f"{number:g} {unit} is physically absurd: accepted |value| <= {limit:g} {unit}"
+    return None
 
 
 def load_board(path: str | Path, overrides: Sequence[str] = ()) -> Board:
