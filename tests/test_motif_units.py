@@ -144,7 +144,8 @@ def test_strong_noise_breaks_the_silent_state(examples: Path) -> None:
         ("V_retrigger", "1.5 V", r"neurons\.S\.V_retrigger: must lie in \(1\.8, 3\] V"),
         ("adapt_q", 3, r"neurons\.S\.adapt_q: a resonant adaptive current needs adapt_a"),
         ("I_noise", "-1 uA", r"neurons\.S\.I_noise: must be >= 0"),
-        ("noise_dt", "0 s", r"neurons\.S\.noise_dt: must be > 0 s"),
+        ("noise_dt", "0 s", r"neurons\.S\.noise_dt: must be >= 1e-06 s"),
+        ("noise_dt", "1 ns", r"neurons\.S\.noise_dt: must be >= 1e-06 s \(1 us\)"),
     ],
 )
 def test_errors_of_the_extended_keys(tmp_path: Path, key: str, value: object, message: str) -> None:

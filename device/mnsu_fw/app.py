@@ -9,22 +9,26 @@ import time
 
 import micropython
 
-from mnsu_fw import board_config, param_store
+from mnsu_fw import board_config, hard_limits, param_store
 from mnsu_fw.controller import Controller
 from mnsu_fw.hw import Hardware
 from mnsu_fw.usb_link import UsbLink
 
 RX_BYTES_PER_TICK = 48  # bounded serial work per tick keeps the loop at its rate
-GC_FREE_MIN = 24 * 1024  # collect between ticks when less than this is free
+GC_FREE_MIN = 16 * 1024  # collect between ticks when less than this is free (a command
+# allocates at most a few hundred bytes, and at most 48 bytes of commands arrive per tick)
 
 
 def build() -> "tuple[Controller, Hardware, UsbLink]":
     cfg = board_config.current()
     path = str(cfg["params_file"])
-    values, notes = param_store.load(path)
-    ctrl = Controller(values, notes, str(cfg["name"]), path)
+    limits, notes = hard_limits.load(str(cfg["limits_file"]))
+    values, more = param_store.load(path, limits)
+    gc.collect()  # the file parsing's garbage, before the controller's buffers
+    ctrl = Controller(values, notes + more, str(cfg["name"]), path, limits, str(cfg["latch_file"]))
     hw = Hardware(cfg, ctrl.n_channels, ctrl.drive_hz)
     link = UsbLink()
+    gc.collect()  # the boot's garbage (file parsing) before the loop starts
     return ctrl, hw, link
 
 

@@ -22,6 +22,8 @@ RP2040 = {
     "contact_active_low": True,
     "servo_hz": 50,
     "params_file": "params.json",
+    "limits_file": "limits.json",  # deploy-time hard limits (mnsu deploy writes it)
+    "latch_file": "estop.latch",  # present while the e-stop is latched
 }
 
 ESP32 = {
@@ -35,6 +37,8 @@ ESP32 = {
     "contact_active_low": True,
     "servo_hz": 50,
     "params_file": "params.json",
+    "limits_file": "limits.json",  # deploy-time hard limits (mnsu deploy writes it)
+    "latch_file": "estop.latch",  # present while the e-stop is latched
 }
 
 BOARDS = {"rp2": RP2040, "esp32": ESP32, "linux": RP2040}

@@ -80,6 +80,8 @@ ERR_ESTOP_LATCHED = 9  # e-stop is latched: only ESTOP_RESET clears it
 ERR_READ_ONLY = 10  # parameter cannot be set
 ERR_STORAGE = 11  # writing the parameter file failed
 ERR_BAD_VERSION = 12  # frame protocol version differs
+ERR_SERVOS_POWERED = 13  # calibration or defaults while the servos are powered (go IDLE first)
+ERR_HARD_LIMIT = 14  # beyond the deploy-time hard limit (limits.json): can only be narrowed
 
 ERROR_NAMES = {
     ERR_UNKNOWN_TYPE: "unknown message type",
@@ -94,6 +96,8 @@ ERROR_NAMES = {
     ERR_READ_ONLY: "parameter is read-only",
     ERR_STORAGE: "parameter storage failed",
     ERR_BAD_VERSION: "protocol version mismatch",
+    ERR_SERVOS_POWERED: "servos powered (enter IDLE first)",
+    ERR_HARD_LIMIT: "beyond the deploy-time hard limit",
 }
 
 # ---------------------------------------------------------------- modes and events
@@ -543,7 +547,8 @@ def unpack_caps(payload: "bytes | bytearray") -> "dict[str, object]":
     if len(payload) < size:
         raise CodecError("caps payload of %d bytes, need at least %d" % (len(payload), size))
     out: "dict[str, object]" = dict(zip(CAPS_FIELDS, struct.unpack_from(CAPS_FORMAT, payload, 0)))
-    out["board"] = bytes(payload[size:]).decode()
+    # a name cut inside a UTF-8 character (the firmware cuts by bytes) is still a name
+    out["board"] = bytes(payload[size:]).decode("utf-8", "replace")
     return out
 
 

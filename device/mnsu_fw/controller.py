@@ -7,10 +7,11 @@ host command may allocate a little (struct unpacking), outside the sampling path
 """
 
 import math
+import os
 import struct
 
 from mnsu_fw import codec as c
-from mnsu_fw import param_store, params
+from mnsu_fw import hard_limits, param_store, params
 from mnsu_fw.events import EventQueue
 from mnsu_fw.feedback import TouchdownFeedback
 from mnsu_fw.leg import LegMapper
@@ -23,6 +24,8 @@ OUT_SIZE = 2048  # outgoing bytes buffered per tick (several full frames)
 JOINT_LIMIT_CDEG = 9000  # |angle| beyond this is never a valid joint command
 
 P = params.INDEX  # name -> id
+LATCH_FILE = "estop.latch"  # on flash while the e-stop is latched
+SERVO_HZ = 50
 
 
 def _cdeg(deg: float) -> int:
@@ -31,12 +34,20 @@ def _cdeg(deg: float) -> int:
 
 class Controller:
     def __init__(
-        self, values: "list[float | int]", notes: "list[str]", board: str, params_path: str
+        self,
+        values: "list[float | int]",
+        notes: "list[str]",
+        board: str,
+        params_path: str,
+        limits: "hard_limits.HardLimits | None" = None,
+        latch_path: str = LATCH_FILE,
     ) -> None:
         self.values = values
         self.notes = notes  # boot-time warnings, logged at boot and again after each HELLO
         self.board = board
         self.params_path = params_path
+        self.hard = limits if limits is not None else hard_limits.HardLimits(hard_limits.builtin())
+        self.latch_path = latch_path
         self.decoders = [ChannelDecoder() for _ in range(MAX_CHANNELS)]
         self.adc = [0] * MAX_CHANNELS  # latest readings (read_u16 scale), set by the app
         self.rhythm = RhythmEstimator()
@@ -82,9 +93,32 @@ class Controller:
         self.raw = bytearray(c.MAX_RAW)
         self.out = bytearray(OUT_SIZE)
         self.out_n = 0
+        hard = self.hard
+        for j in range(2):
+            self.leg.window_lo_us[j] = hard.window_lo_us[j]
+            self.leg.window_hi_us[j] = hard.window_hi_us[j]
         self.apply_params()
+        # The servos start at the neutral pose's pulse (the first powered frame puts it out).
+        self.leg.angle[0] = self.leg.neutral[0]
+        self.leg.angle[1] = self.leg.neutral[1]
+        self.leg.hold()
+        for j in range(2):
+            self.leg.last_us[j] = self._clamp_window(
+                j, self.leg.servos[j].pulse_us(self.leg.angle[j])
+            )
         for note in notes:
             self.log(c.LOG_WARNING, note)
+        if _exists(latch_path):
+            # Latched before the reset: stay latched, limp (the servos' position is unknown).
+            self.estop = True
+            self.mode = c.MODE_ESTOP
+            self.notes.append("e-stop latched before reset: servos limp until ESTOP_RESET")
+            self.log(c.LOG_WARNING, self.notes[-1])
+
+    def _clamp_window(self, j: int, us: int) -> int:
+        lo = self.leg.window_lo_us[j]
+        hi = self.leg.window_hi_us[j]
+        return lo if us < lo else hi if us > hi else us
 
     # ------------------------------------------------------------ parameters
     def apply_params(self) -> None:
@@ -117,15 +151,22 @@ class Controller:
         leg.hip_w_f = _cdeg(amp * (1.0 - a))
         leg.knee_offset = _cdeg(v[P["knee_offset_deg"]])
         leg.knee_amp = _cdeg(v[P["knee_amp_deg"]])
-        leg.lo[0] = _cdeg(v[P["hip_min_deg"]])
-        leg.hi[0] = _cdeg(v[P["hip_max_deg"]])
-        leg.lo[1] = _cdeg(v[P["knee_min_deg"]])
-        leg.hi[1] = _cdeg(v[P["knee_max_deg"]])
-        leg.neutral[0] = _cdeg(v[P["hip_neutral_deg"]])
-        leg.neutral[1] = _cdeg(v[P["knee_neutral_deg"]])
-        servo_hz = 50
-        self.servo_ticks = max(1, rate // servo_hz)
-        leg.max_step = max(1, int(v[P["slew_dps"]] * 100.0 * self.servo_ticks / rate))
+        hard = self.hard
+        for j, name in ((0, "hip"), (1, "knee")):
+            # the limits in force: the host's, inside the deploy-time ones
+            lo = max(_cdeg(v[P[name + "_min_deg"]]), hard.lo_cdeg[j])
+            hi = min(_cdeg(v[P[name + "_max_deg"]]), hard.hi_cdeg[j])
+            if lo > hi:
+                lo = hard.lo_cdeg[j]
+                hi = hard.hi_cdeg[j]
+            leg.lo[j] = lo
+            leg.hi[j] = hi
+            leg.neutral[j] = _cdeg(v[P[name + "_neutral_deg"]])
+        self.servo_ticks = max(1, rate // SERVO_HZ)
+        slew = min(float(v[P["slew_dps"]]), hard.slew_dps)
+        leg.max_step = max(1, int(slew * 100.0 * self.servo_ticks / rate))
+        for j in range(2):
+            leg.max_step_us[j] = hard.step_us(j, slew, self.servo_ticks / rate)
         for j in range(2):
             pre = "servo%d_" % j
             leg.servos[j].configure(
@@ -223,17 +264,26 @@ class Controller:
             leg.map_envelopes(
                 self.decoders[self.flexor].envelope, self.decoders[self.extensor].envelope
             )
-        elif mode == c.MODE_ESTOP or mode == c.MODE_SAFE:
-            pose = self.estop_pose if mode == c.MODE_ESTOP else self.safe_pose
-            if pose == params.POSE_NEUTRAL:
-                leg.go_neutral()
+        elif mode == c.MODE_ESTOP:
+            # Latched: nothing moves but the way to the neutral pose, straight (monotone) in
+            # pulse space at the slew limit; hold keeps the pulses as they are.
+            if self.estop_pose != params.POSE_NEUTRAL:
+                leg.output(self.servos_on)
+                self.servo_dirty = True
+                return
+            leg.go_neutral()
+            leg.angle[0] = leg.neutral[0]
+            leg.angle[1] = leg.neutral[1]
+        elif mode == c.MODE_SAFE and self.safe_pose == params.POSE_NEUTRAL:
+            leg.go_neutral()
         leg.frame(self.servos_on)
         self.servo_dirty = True
 
     # ------------------------------------------------------------ modes and safety
     def _enter_pose_mode(self, mode: int, pose: int) -> None:
         self.mode = mode
-        if pose == params.POSE_LIMP:
+        if pose == params.POSE_LIMP or (mode == c.MODE_ESTOP and not self.servos_on):
+            # an e-stop never powers a limp servo
             self.servos_on = False
         else:
             self.servos_on = True
@@ -241,9 +291,9 @@ class Controller:
                 self.leg.hold()
             else:
                 self.leg.go_neutral()
-        # Apply now rather than at the next servo frame.
-        self._servo_count = 0
-        self._servo_frame()
+        # Power changes now (limp at once); motion only at the regular servo frames.
+        self.leg.output(self.servos_on)
+        self.servo_dirty = True
 
     def set_mode(self, mode: int) -> int:
         """Enter IDLE, CPG, HOST or HOLD; returns 0 or a NACK error code."""
@@ -260,17 +310,36 @@ class Controller:
         return 0
 
     def estop_latch(self) -> None:
+        was = self.estop
         self.estop = True
         self._enter_pose_mode(c.MODE_ESTOP, self.estop_pose)
+        if was:
+            return
         self.log(c.LOG_WARNING, "e-stop latched")
+        # On flash, so that a reset or power loss does not clear it (after the servos stopped).
+        try:
+            with open(self.latch_path, "w") as f:
+                f.write("latched\n")
+        except OSError as e:
+            self.log(c.LOG_ERROR, "e-stop latch not saved to %s: %s" % (self.latch_path, e))
 
-    def estop_reset(self) -> None:
+    def estop_reset(self) -> int:
+        """Clear the latch (servos limp, IDLE); returns 0 or ERR_STORAGE (still latched)."""
+        if _exists(self.latch_path):
+            try:
+                os.remove(self.latch_path)
+            except OSError as e:
+                self.log(c.LOG_ERROR, "e-stop latch %s not removed: %s" % (self.latch_path, e))
+                return c.ERR_STORAGE
         if self.estop:
             self.estop = False
             self.mode = c.MODE_IDLE
             self.values[P["mode"]] = c.MODE_IDLE
             self.servos_on = False
+            self.leg.output(False)
+            self.servo_dirty = True
             self.log(c.LOG_INFO, "e-stop reset: IDLE")
+        return 0
 
     # ------------------------------------------------------------ serial input
     def receive(self, data: "bytes | bytearray", n: int) -> None:
@@ -315,8 +384,11 @@ class Controller:
             self.estop_latch()
             self.ack(msg_type, seq)
         elif msg_type == c.ESTOP_RESET:
-            self.estop_reset()
-            self.ack(msg_type, seq)
+            err = self.estop_reset()
+            if err:
+                self.nack(msg_type, seq, err, 0)
+            else:
+                self.ack(msg_type, seq)
         elif msg_type == c.PARAM_SAVE:
             err_text = param_store.save(self.params_path, self.values)
             if err_text:
@@ -325,11 +397,17 @@ class Controller:
             else:
                 self.ack(msg_type, seq)
         elif msg_type == c.PARAM_DEFAULTS:
-            mode = self.values[P["mode"]]
-            self.values = params.defaults()
-            self.values[P["mode"]] = mode
-            self.apply_params()
-            self.ack(msg_type, seq)
+            # Defaults change the calibration and the pose: only with the servos off.
+            if self.estop:
+                self.nack(msg_type, seq, c.ERR_ESTOP_LATCHED, 0)
+            elif self.servos_on:
+                self.nack(msg_type, seq, c.ERR_SERVOS_POWERED, 0)
+            else:
+                mode = self.values[P["mode"]]
+                self.values = self.hard.defaults()
+                self.values[P["mode"]] = mode
+                self.apply_params()
+                self.ack(msg_type, seq)
         elif msg_type == c.HELLO:
             self.send_caps()
             for note in self.notes:
@@ -357,6 +435,8 @@ class Controller:
     def _param_set(self, seq: int, raw: "bytearray") -> None:
         pid, value = struct.unpack_from(c.PARAM_SET_FORMAT, raw, c.HEADER_SIZE)
         err, norm = params.check(self.values, pid, value)
+        if not err:
+            err = self._motion_lock(pid, norm)
         if err:
             self.nack(c.PARAM_SET, seq, err, pid)
             return
@@ -370,6 +450,17 @@ class Controller:
             self.apply_params()
         self.param_value(seq, pid)
 
+    def _motion_lock(self, pid: int, value: "float | int") -> int:
+        """0, or why a valid value is refused now: latched, servos on, beyond a hard limit."""
+        name = params.NAMES[pid]
+        if self.estop and name in params.MOTION:
+            return c.ERR_ESTOP_LATCHED
+        if self.servos_on and name in params.CALIBRATION:
+            return c.ERR_SERVOS_POWERED
+        if not self.hard.check(name, value):
+            return c.ERR_HARD_LIMIT
+        return 0
+
     # ------------------------------------------------------------ serial output
     def _frame(self, msg_type: int, n_payload: int) -> None:
         """Frame raw[HEADER_SIZE:HEADER_SIZE + n_payload] into the output buffer."""
@@ -377,7 +468,14 @@ class Controller:
             self.tx_dropped += 1
             return
         self.out_n = c.encode_frame_into(
-            msg_type, self.seq, self.t_lo, self.t_hi, self.raw, n_payload, self.raw, self.out,
+            msg_type,
+            self.seq,
+            self.t_lo,
+            self.t_hi,
+            self.raw,
+            n_payload,
+            self.raw,
+            self.out,
             self.out_n,
         )
         self.seq = (self.seq + 1) & 0xFFFF
@@ -492,3 +590,11 @@ class Controller:
         if ev.count:
             self.emit_events()
             self._events_count = 0
+
+
+def _exists(path: str) -> bool:
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False

@@ -1,8 +1,14 @@
 """From burst envelopes to joint angles and servo pulses, with limits the host cannot override.
 
 Hip target = hip_offset + hip_amp * ((1 + a) * y_E - (1 - a) * y_F); knee target =
-knee_offset + knee_amp * y_F (circuit-models.md section 5: flexor burst = swing, extensor burst
-= stance). Angles are centidegrees and envelopes Q15, all integers: no allocation per frame.
+knee_offset + knee_amp * y_F (flexor burst = swing, extensor burst = stance). Angles are
+centidegrees and envelopes Q15, all integers: no allocation per frame.
+
+Two stages per servo frame: the angle stage (targets clamped to the joint limits in force, moved
+at most max_step) and the pulse stage after the calibration (the pulse clamped into the
+deploy-time window and moved at most max_step_us from the last pulse put out). The pulse stage
+is what makes the hard limits hold whatever the host sets: a calibration, limit, mode or
+defaults change can move the target pulse anywhere, the physical pulse still only creeps.
 """
 
 JOINTS = 2  # hip, knee
@@ -56,11 +62,18 @@ class LegMapper:
         self.angle = [0, 1000]  # commanded (after limits and slew)
         self.pulse = [0, 0]  # us; 0 = output off (limp)
         self.servos = [Servo(), Servo()]
+        # pulse stage (set from the hard limits by the controller)
+        self.window_lo_us = [500, 500]
+        self.window_hi_us = [2500, 2500]
+        self.max_step_us = [88, 88]
+        self.last_us = [1500, 1611]  # the last pulse put out, kept while limp
 
     def map_envelopes(self, y_flexor: int, y_extensor: int) -> None:
         """Set the targets from the Q15 envelopes (CPG mode)."""
         self.target[0] = (
-            self.hip_offset + ((self.hip_w_e * y_extensor) >> 15) - ((self.hip_w_f * y_flexor) >> 15)
+            self.hip_offset
+            + ((self.hip_w_e * y_extensor) >> 15)
+            - ((self.hip_w_f * y_flexor) >> 15)
         )
         self.target[1] = self.knee_offset + ((self.knee_amp * y_flexor) >> 15)
 
@@ -85,4 +98,18 @@ class LegMapper:
             # A limit changed while the joint was outside it: come back inside at the slew rate.
             delta = clamp(goal - now, -step, step)
             self.angle[j] = now + delta
-            self.pulse[j] = self.servos[j].pulse_us(self.angle[j]) if enabled else 0
+            if enabled:
+                want = clamp(
+                    self.servos[j].pulse_us(self.angle[j]),
+                    self.window_lo_us[j],
+                    self.window_hi_us[j],
+                )
+                last = self.last_us[j]
+                s = self.max_step_us[j]
+                self.last_us[j] = last + clamp(want - last, -s, s)
+        self.output(enabled)
+
+    def output(self, enabled: bool) -> None:
+        """Pulses on (the last pulse, no step) or off, without a frame: power changes only."""
+        for j in range(JOINTS):
+            self.pulse[j] = self.last_us[j] if enabled else 0

@@ -4,36 +4,55 @@ import json
 import os
 
 from mnsu_fw import params
+from mnsu_fw.codec import ERR_HARD_LIMIT
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mnsu_fw.hard_limits import HardLimits
 
 
-def load(path: str) -> "tuple[list[float | int], list[str]]":
-    """Values from `path` over the defaults, and the warnings to log (never raises)."""
-    values = params.defaults()
-    notes = []
+MAX_FILE_BYTES = 4096  # a full params.json is ~1.3 KB
+MAX_NOTES = 8  # boot warnings kept (each is logged again after HELLO)
+
+
+def load(path: str, limits: "HardLimits | None" = None) -> "tuple[list[float | int], list[str]]":
+    """Values from `path` over the defaults, and the warnings to log (never raises).
+
+    Any file (any size, any bytes) gives a value list: what cannot be used is left at its
+    default and said in a note. With `limits`, the defaults are the deploy-time ones and a stored
+    value beyond a hard limit is refused.
+    """
+    values = limits.defaults() if limits is not None else params.defaults()
+    notes: "list[str]" = []
     try:
+        if os.stat(path)[6] > MAX_FILE_BYTES:
+            return values, [
+                "%s corrupt (over %d bytes): parameters at defaults" % (path, MAX_FILE_BYTES)
+            ]
         with open(path, "rb") as f:
-            blob = f.read()
+            data = json.loads(f.read().decode())
     except OSError:
-        notes.append("%s missing: parameters at defaults" % path)
-        return values, notes
-    try:
-        data = json.loads(blob.decode())
-    except (ValueError, UnicodeError):  # UnicodeError is not a ValueError on MicroPython
-        notes.append("%s corrupt (not JSON): parameters at defaults" % path)
-        return values, notes
+        return values, ["%s missing: parameters at defaults" % path]
+    except Exception:  # noqa: BLE001 - ValueError, UnicodeError, MemoryError, RuntimeError (nesting)
+        return values, ["%s corrupt (not JSON): parameters at defaults" % path]
     if not isinstance(data, dict):
-        notes.append("%s corrupt (not a JSON object): parameters at defaults" % path)
-        return values, notes
+        return values, ["%s corrupt (not a JSON object): parameters at defaults" % path]
     for name in data:
+        if len(notes) >= MAX_NOTES:
+            notes.append("%s: more warnings not shown" % path)
+            break
         pid = params.INDEX.get(name, -1)
         if pid < 0 or name in params.VOLATILE:
-            notes.append("%s: ignored unknown parameter %r" % (path, name))
+            notes.append("%s: ignored unknown parameter %r" % (path, name[:32]))
             continue
         value = data[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            notes.append("%s: %s = %r is not a number: default kept" % (path, name, value))
+            shown = repr(value)[:32]
+            notes.append("%s: %s = %s is not a number: default kept" % (path, name, shown))
             continue
         code, norm = params.check(values, pid, value)
+        if not code and limits is not None and not limits.check(name, norm):
+            code = ERR_HARD_LIMIT
         if code:
             # Checked against the defaults of later keys too, so an ordering conflict between
             # two stored values keeps the default of the second one.

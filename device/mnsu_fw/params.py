@@ -85,6 +85,38 @@ POSE_LIMP = 2
 # Not written to the parameter file: the mode always boots IDLE.
 VOLATILE = ("mode",)
 
+# Servo calibration: refused while the servos are powered (ERR_SERVOS_POWERED).
+CALIBRATION = (
+    "servo0_min_us",
+    "servo0_max_us",
+    "servo0_range_deg",
+    "servo0_offset_deg",
+    "servo0_reversed",
+    "servo1_min_us",
+    "servo1_max_us",
+    "servo1_range_deg",
+    "servo1_offset_deg",
+    "servo1_reversed",
+)
+# Everything that can move a joint: refused while the e-stop is latched (ERR_ESTOP_LATCHED).
+MOTION = (
+    "mode",
+    "hip_offset_deg",
+    "hip_amp_deg",
+    "knee_offset_deg",
+    "knee_amp_deg",
+    "asymmetry",
+    "hip_min_deg",
+    "hip_max_deg",
+    "knee_min_deg",
+    "knee_max_deg",
+    "hip_neutral_deg",
+    "knee_neutral_deg",
+    "slew_dps",
+    "safe_pose",
+    "estop_pose",
+) + CALIBRATION
+
 # (low, high): a set that would make low >= high is refused with ERR_INCONSISTENT.
 ORDERED = (
     ("hip_min_deg", "hip_max_deg"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Memristive CPG boards that walk a leg: emulator, firmware link, tools.",
     )
     parser.add_argument("--version", action="version", version=f"mnsu {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an unexpected error"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMANDS:
         module.add_parser(sub)
@@ -48,10 +52,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand. Bad usage exits 2 (argparse); an error no subcommand handled is
+    one line on stderr and exit 2 (`mnsu --debug COMMAND ...` shows its traceback)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    code: int = args.func(args)
+    for key, value in sorted(vars(args).items()):
+        # no option of any subcommand means anything at NaN or infinity (--duration inf ran
+        # forever): refused here once for all of them
+        if isinstance(value, float) and not math.isfinite(value):
+            option = "--" + key.replace("_", "-")
+            print(
+                f"mnsu {args.command}: {option} must be a finite number, got {value}",
+                file=sys.stderr,
+            )
+            return 2
+    try:
+        code: int = args.func(args)
+    except KeyboardInterrupt:
+        print(f"mnsu {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any error into a line
+        if args.debug:
+            raise
+        print(f"mnsu {args.command}: {one_line(exc)}", file=sys.stderr)
+        return 2
     return code
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type (unless the message says enough) and message."""
+    text = " / ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    if isinstance(exc, (OSError, ValueError, RuntimeError)) and text:
+        if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+            return f"{exc.filename}: {exc.strerror}"
+        return text if type(exc).__module__ != "builtins" else f"{type(exc).__name__}: {text}"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 if __name__ == "__main__":

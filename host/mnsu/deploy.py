@@ -4,8 +4,13 @@ The firmware package (device/mnsu_fw) is compiled to bytecode with mpy-cross (a 
 compile it from source in its heap, docs/firmware.md) and copied with `device/main.py`:
 
     mpremote connect DEV resume exec CLEAN + mkdir :mnsu_fw + cp STAGE/mnsu_fw/*.mpy :mnsu_fw/
-        + cp STAGE/main.py :main.py
+        + cp STAGE/main.py :main.py + cp STAGE/limits.json :limits.json
         + soft-reset + exec CHECK + reset
+
+limits.json holds the hard limits the firmware enforces whatever the host sends
+(device/mnsu_fw/hard_limits.py): the board file's joint travel and neutral pose (`--board`),
+the servo end stops, calibration and top speed of the parameter table's defaults. Nothing on
+the serial link writes it; only a deploy does.
 
 CLEAN removes an old `mnsu_fw` directory (a stale `.py` would shadow the new `.mpy`); the
 board's `params.json` (its calibration) is kept. After the soft reset, CHECK imports every
@@ -27,7 +32,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnsu.paths import DEVICE_DIR, FIRMWARE_PACKAGE
+from mnsu.circuit.board import BoardError, load_board
+from mnsu.paths import DEFAULT_BOARD, DEVICE_DIR, FIRMWARE_PACKAGE
+from mnsu.robot.hard_limits import FILE as LIMITS_FILE
+from mnsu.robot.hard_limits import HardLimitsError, write_limits
 
 PACKAGE = FIRMWARE_PACKAGE
 ARCHES = ("armv6m", "xtensawin", "none")  # RP2040, ESP32, portable bytecode
@@ -115,15 +123,23 @@ def mpremote_argv(port: str, stage: Path, modules: list[str], start: bool) -> li
     argv = [sys.executable, "-m", "mpremote", "connect", port, "resume"]
     argv += ["exec", CLEAN, "+", "mkdir", f":{PACKAGE}", "+", "cp"]
     argv += [str(stage / PACKAGE / f"{m}.mpy") for m in modules] + [f":{PACKAGE}/", "+"]
-    argv += ["cp", str(stage / "main.py"), ":main.py", "+", "soft-reset", "+"]
+    argv += ["cp", str(stage / "main.py"), ":main.py", "+"]
+    argv += ["cp", str(stage / LIMITS_FILE), f":{LIMITS_FILE}", "+", "soft-reset", "+"]
     argv += ["exec", check_script(modules)]
     if start:
         argv += ["+", "reset"]
     return argv
 
 
-def plan(port: str, stage: Path, march: str, start: bool) -> Plan:
+def plan(
+    port: str, stage: Path, march: str, start: bool, board: str | Path = DEFAULT_BOARD
+) -> Plan:
     files = stage_firmware(stage, march)
+    try:
+        write_limits(load_board(str(board)), stage / LIMITS_FILE)
+    except (BoardError, HardLimitsError, OSError) as exc:
+        raise DeployError(f"hard limits from {board}: {exc}") from exc
+    files.append(LIMITS_FILE)
     modules = [Path(f).stem for f in files if f.startswith(PACKAGE + "/")]
     return Plan(stage, tuple(files), tuple(mpremote_argv(port, stage, modules, start)))
 
@@ -186,6 +202,7 @@ def deploy(
     *,
     march: str = "armv6m",
     start: bool = True,
+    board: str | Path = DEFAULT_BOARD,
     timeout_s: float = MPREMOTE_TIMEOUT_S,
     probe_timeout_s: float = PROBE_TIMEOUT_S,
 ) -> tuple[Plan, str]:
@@ -193,7 +210,7 @@ def deploy(
     check_port(port)
     probe_repl(port, probe_timeout_s)
     with tempfile.TemporaryDirectory(prefix="mnsu-deploy-") as tmp:
-        p = plan(port, Path(tmp), march, start)
+        p = plan(port, Path(tmp), march, start, board)
         try:
             proc = subprocess.run(
                 list(p.argv), capture_output=True, text=True, timeout=timeout_s, check=False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -70,6 +71,50 @@ def test_deploy_copies_byte_identical_files_and_the_firmware_imports(tmp_path: P
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[0] == "1"
     assert not list((fs / PACKAGE).glob("*.py"))  # bytecode only
+
+
+def test_deploy_writes_the_board_files_hard_limits(tmp_path: Path) -> None:
+    fs = tmp_path / "flash"
+    fs.mkdir()
+    board_file = tmp_path / "narrow.yaml"
+    text = (ROOT / "examples" / "leg.yaml").read_text()
+    board_file.write_text(text.replace("{min: -35 deg, max: 35 deg", "{min: -12 deg, max: 20 deg"))
+    board = MicroPythonBoard(fs)
+    try:
+        code, out, err = run_cli("--port", board.path, "--board", str(board_file))
+    finally:
+        board.close()
+    assert code == 0, err
+    assert f"hard limits (limits.json) from {board_file}" in out
+    limits = json.loads((fs / "limits.json").read_text())
+    hip, knee = limits["joints"]
+    assert (hip["min_deg"], hip["max_deg"], hip["neutral_deg"]) == (-12.0, 20.0, 0.0)
+    assert (knee["min_deg"], knee["max_deg"], knee["neutral_deg"]) == (0.0, 70.0, 10.0)
+    # the deployed firmware reads them back as its hard limits
+    probe = (
+        "from mnsu_fw import hard_limits\n"
+        "h, notes = hard_limits.load('limits.json')\n"
+        "print(h.lo_cdeg[0], h.hi_cdeg[0], len(notes))\n"
+    )
+    proc = subprocess.run(
+        [str(MICROPYTHON), "-c", probe],
+        cwd=fs,
+        env={"MICROPYPATH": "."},
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert proc.stdout.split() == ["-1200", "2000", "0"], proc.stdout + proc.stderr
+
+
+def test_deploy_refuses_a_board_whose_limits_are_unusable(tmp_path: Path) -> None:
+    board_file = tmp_path / "wide.yaml"
+    text = (ROOT / "examples" / "leg.yaml").read_text()
+    board_file.write_text(text.replace("{min: -35 deg, max: 35 deg", "{min: -135 deg, max: 35 deg"))
+    code, out, err = run_cli("--port", "/dev/null", "--dry-run", "--board", str(board_file))
+    assert code == 1 and "hip_min_deg = -135.0 outside -90.0..90.0" in err, err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_dry_run_prints_the_plan_and_touches_nothing(tmp_path: Path) -> None:

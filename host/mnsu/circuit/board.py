@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from mnsu.circuit.board_yaml import BoardYamlError, load_yaml
 from mnsu.circuit.units import UnitError, parse_quantity
 
 
@@ -246,6 +247,8 @@ INPUT_KEYS = (
 )
 PROBE_KEYS = ("adc", "neuron", "node", "gain", "offset", "vref", "bits", "noise")
 PROBE_NODES = ("membrane", "readout", "synapse")
+MIN_NOISE_DT_S = 1e-6  # the shortest noise update step a board file may ask for
+
 LEG_KEYS = ("flexor", "extensor", "joints", "thigh_length", "shank_length", "hip_height")
 JOINT_KEYS = ("min", "max", "neutral")
 TOP_KEYS = ("name", "defaults", "neurons", "synapses", "inputs", "probes", "leg")
@@ -283,9 +286,13 @@ class _Reader:
 
     def quantity(self, value: object, unit: str, path: str) -> float:
         try:
-            return parse_quantity(value, unit)
+            number = parse_quantity(value, unit)
         except UnitError as exc:
             raise self.fail(path, str(exc)) from None
+        why = absurd(number, unit)
+        if why is not None:
+            raise self.fail(path, why)
+        return number
 
     def quantities(
         self,
@@ -329,6 +336,23 @@ class _Reader:
             raise self.fail(path, message)
 
 
+# Refusals of physically absurd values (not plausibility warnings): no board of memristive
+# units on a bench has a current above 10 A, a voltage above 1 kV, a resistance above 1 Tohm, a
+# capacitance above 10 F or a time above 1e6 s. Such a value cannot be meant and would make the
+# emulator's work unbounded (a 1e30 A bias is ~1e30 events per second).
+ABSURD_ABOVE: dict[str, float] = {"A": 10.0, "V": 1e3, "ohm": 1e12, "F": 10.0, "s": 1e6, "S": 1e3}
+
+
+def absurd(number: float, unit: str) -> str | None:
+    """Why a value in `unit` is physically absurd (with the accepted range), or None."""
+    if math.isnan(number):
+        return "must be a number, got NaN"
+    limit = ABSURD_ABOVE.get(unit)
+    if limit is not None and math.isfinite(number) and abs(number) > limit:
+        return f"{number:g} {unit} is physically absurd: accepted |value| <= {limit:g} {unit}"
+    return None
+
+
 def load_board(path: str | Path, overrides: Sequence[str] = ()) -> Board:
     """Read and validate a board file; `overrides` are "KEY.PATH=VALUE" strings (--set)."""
     source = str(path)
@@ -336,10 +360,15 @@ def load_board(path: str | Path, overrides: Sequence[str] = ()) -> Board:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise BoardError(f"{source}: cannot read the board file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise BoardError(f"{source}: not a text file (byte {exc.start} is not UTF-8)") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
+    except BoardYamlError as exc:
+        raise BoardError(f"{source}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise BoardError(f"{source}: not valid YAML: {exc}") from None
+        one_line = " ".join(str(exc).split())
+        raise BoardError(f"{source}: not valid YAML: {one_line}") from None
     raw = apply_overrides(raw, overrides, source)
     return parse_board(raw, source)
 
@@ -511,7 +540,12 @@ def _neuron(r: _Reader, name: str, values: Mapping[str, Any]) -> NeuronSpec:
     ):
         r.check(parsed[key] >= 0, f"{path}.{key}", f"must be >= 0, got {parsed[key]:g}")
     noise_dt = parsed["noise_dt"]
-    r.check(noise_dt > 0, f"{path}.noise_dt", f"must be > 0 s, got {noise_dt:g}")
+    # one noise event per noise_dt: below 1 us a second of board time is > 1e6 events
+    r.check(
+        noise_dt >= MIN_NOISE_DT_S,
+        f"{path}.noise_dt",
+        f"must be >= {MIN_NOISE_DT_S:g} s (1 us), got {noise_dt:g}",
+    )
     if parsed["C_d"] > 0:
         for key in ("R_d", "R_c"):
             r.check(

@@ -35,6 +35,7 @@ _RECOVER = 3  # unit index (minimum OFF time elapsed)
 _PULSE_END = 4  # (input index, version)
 _NOISE = 5  # unit index: draw the next membrane-noise current
 _WINDOW_END = 6  # unit index: the device's re-trigger window after turn-off closes
+_TRAIN_ONSET = 7  # (input index, pulse number): a step/pulse input's next onset
 
 # Smallest look-ahead (s) when rounding leaves a check with no step at all.
 _MIN_LOOKAHEAD = 1e-12
@@ -163,14 +164,10 @@ class Emulator:
             targets = self._input_targets[k]
             if spec.kind == "drive":
                 self._add_current(targets, spec.amplitude * spec.level)
-            elif spec.kind in ("step", "pulse"):
-                for p in range(spec.count):
-                    begin = spec.start + p * spec.period
-                    self._schedule(begin, _INPUT_EDGE, (targets, spec.amplitude))
-                    if math.isfinite(spec.duration):
-                        self._schedule(
-                            begin + spec.duration, _INPUT_EDGE, (targets, -spec.amplitude)
-                        )
+            elif spec.kind in ("step", "pulse") and spec.count > 0:
+                # Lazily: each onset schedules its end and the next onset, so a train of any
+                # count costs memory for one pulse at a time.
+                self._schedule(spec.start, _TRAIN_ONSET, (k, 0))
         self.probes: dict[int, ProbeSpec] = {p.adc: p for p in board.probes}
         self._probe_synapse: dict[int, Synapse] = {}
         self._probe_rall: dict[int, int] = {}  # ADC channel -> two-stage synapse number
@@ -484,6 +481,16 @@ class Emulator:
         if kind == _INPUT_EDGE:
             units, delta = data
             self._add_current(units, delta)
+        elif kind == _TRAIN_ONSET:
+            k, p = data
+            spec = self.inputs[k]
+            targets = self._input_targets[k]
+            begin = spec.start + p * spec.period
+            self._add_current(targets, spec.amplitude)
+            if math.isfinite(spec.duration):
+                self._schedule(begin + spec.duration, _INPUT_EDGE, (targets, -spec.amplitude))
+            if p + 1 < spec.count:
+                self._schedule(spec.start + (p + 1) * spec.period, _TRAIN_ONSET, (k, p + 1))
         elif kind == _SYN_ARRIVE:
             assert isinstance(data, Synapse)
             self._syn_jump(data, t)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from mnsu.deploy import ARCHES, MPREMOTE_TIMEOUT_S, DeployError, deploy, plan
+from mnsu.paths import DEFAULT_BOARD
+from mnsu.robot.hard_limits import FILE as LIMITS_FILE
 
 
 def add_parser(sub: Any) -> None:
@@ -28,6 +30,12 @@ def add_parser(sub: Any) -> None:
         default="armv6m",
         help="mpy-cross target: armv6m (RP2040, default), xtensawin (ESP32), none (portable)",
     )
+    p.add_argument(
+        "--board",
+        default=str(DEFAULT_BOARD),
+        help="board file whose leg.joints become the firmware's hard limits (limits.json; "
+        "default examples/leg.yaml)",
+    )
     p.add_argument("--no-start", action="store_true", help="leave the board at the REPL")
     p.add_argument(
         "--dry-run", action="store_true", help="compile and print the plan; do not touch the port"
@@ -43,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.dry_run:
             with tempfile.TemporaryDirectory(prefix="mnsu-deploy-") as tmp:
-                p = plan(args.port, Path(tmp), args.march, start)
+                p = plan(args.port, Path(tmp), args.march, start, args.board)
                 print(f"would copy to {args.port} ({args.march}):")
                 for f in p.files:
                     size = (p.stage / f).stat().st_size
@@ -52,11 +60,14 @@ def run(args: argparse.Namespace) -> int:
             if "://" not in args.port and not os.path.exists(args.port):
                 print(f"note: port {args.port} does not exist now", file=sys.stderr)
             return 0
-        p, check = deploy(args.port, march=args.march, start=start, timeout_s=args.timeout)
+        p, check = deploy(
+            args.port, march=args.march, start=start, board=args.board, timeout_s=args.timeout
+        )
     except DeployError as exc:
         print(f"mnsu deploy: {exc}", file=sys.stderr)
         return 1
     _, proto, fw = check.split()
     print(f"deployed {len(p.files)} files to {args.port}: firmware {fw}, protocol {proto}")
+    print(f"hard limits ({LIMITS_FILE}) from {args.board}")
     print("board restarted: main.py runs the firmware" if start else "board left at the REPL")
     return 0

@@ -36,6 +36,7 @@ from mnsu_fw import board_config
 from mnsu.circuit.board import Board, load_board
 from mnsu.circuit.emulator import Emulator
 from mnsu.paths import DEFAULT_BOARD, DEVICE_DIR
+from mnsu.robot.hard_limits import FILE, write_limits
 
 MPY_DIR = Path(__file__).resolve().parent / "mpy"
 
@@ -76,7 +77,8 @@ class CoSim:
     firmware and doubles under CPython, for debugging; claims about firmware behaviour are
     tested under MicroPython). ticks_start: initial value of the firmware's 2**30-periodic
     tick counter (start near 2**30 to test wrap-around). flash_dir: the firmware's working
-    directory (its flash: params.json); a temporary one is made and removed when omitted.
+    directory (its flash: params.json, limits.json, estop.latch); a temporary one is made and
+    removed when omitted. A flash without limits.json gets the board file's (as `mnsu deploy`).
     wall_timeout_s: CoSimError if the firmware makes no request for this long (a hang).
     entry: run this MicroPython script instead of device/main.py (probes and benchmarks).
     """
@@ -109,6 +111,9 @@ class CoSim:
             Path(tempfile.mkdtemp(prefix="mnsu-flash-")) if flash_dir is None else Path(flash_dir)
         )
         self.flash_dir.mkdir(parents=True, exist_ok=True)
+        if not (self.flash_dir / FILE).exists():
+            # as `mnsu deploy` would: the board file's joint limits as the hard limits
+            write_limits(self.board, self.flash_dir / FILE)
         pins = board_config.RP2040
         self._servo_pins = tuple(int(p) for p in pins["servo_pins"])  # type: ignore[attr-defined]
         self._drive_pin = int(pins["drive_pin"])  # type: ignore[call-overload]
@@ -176,6 +181,9 @@ class CoSim:
                 pass_fds=(req_w, rsp_r),
                 cwd=self.flash_dir,
                 env=env,
+                # its own session: a Ctrl-C on the terminal is for the host program, which
+                # stops the firmware itself (a firmware killed by SIGINT would be an error)
+                start_new_session=True,
             )
         finally:
             for fd in (req_w, rsp_r, in_r, out_w):

@@ -27,6 +27,7 @@ the host and the firmware's link watchdog would fire on heartbeats that are on t
 
 from __future__ import annotations
 
+import bisect
 import errno
 import os
 import random
@@ -36,11 +37,14 @@ import threading
 import time
 import tty
 from pathlib import Path
+from typing import Any
 
 from mnsu.circuit.board import Board, load_board
 from mnsu.cosim.harness import CoSim
 from mnsu.paths import DEFAULT_BOARD
 from mnsu.robot.leg import Leg, LegState, PendulumSpec, ServoSpec
+
+HISTORY_CHECK_S = 5.0  # board time between two trims of the logs
 
 
 class VirtualBoardError(RuntimeError):
@@ -54,6 +58,8 @@ class VirtualBoard:
     realtime / speed: pacing. terrain_m: each lift-off draws a new ground height uniform in
     [-terrain_m, +terrain_m] (uneven ground, seeded by `seed`). pendulum: a pendular hip.
     link_dir: directory of the `tty` symlink (a temporary one when omitted).
+    history_s: the servo log, contact log and the emulator's spike lists keep this much board
+    time (checked every HISTORY_CHECK_S), so a day-long run needs no more memory than a minute.
     """
 
     def __init__(
@@ -70,6 +76,7 @@ class VirtualBoard:
         host_lead_s: float | None = 0.15,
         link_dir: str | Path | None = None,
         flash_dir: str | Path | None = None,
+        history_s: float = 60.0,
     ) -> None:
         self.board = board if isinstance(board, Board) else load_board(str(board))
         if self.board.leg is None:
@@ -96,6 +103,8 @@ class VirtualBoard:
         self.bytes_from_host = 0
         self.state: LegState = self.leg.state()
         self.contact_log: list[tuple[float, bool]] = []  # (virtual t, contact) at each change
+        self.history_s = history_s
+        self._trimmed_at = 0.0
         self._master: int | None = None
         self.pty_path = ""
         self._pending = bytearray()
@@ -104,6 +113,9 @@ class VirtualBoard:
         self._unplug = threading.Event()
         self._replug = threading.Event()
         self._reset_done: threading.Event | None = None  # a soft_reset() waiting for the thread
+        # Set when the thread's run ends. Thread.join is not enough: a KeyboardInterrupt inside
+        # join() can leave the Thread marked as stopped while it still runs.
+        self._finished = threading.Event()
         self.soft_resets = 0
         self.error: BaseException | None = None
         self._open_pty()
@@ -171,6 +183,7 @@ class VirtualBoard:
         if self._thread is not None:
             raise VirtualBoardError("virtual board already started")
         end = None if duration_s is None else self.sim.t + duration_s
+        self._finished.clear()
         self._thread = threading.Thread(target=self._thread_main, args=(end,), daemon=True)
         self._thread.start()
 
@@ -179,6 +192,8 @@ class VirtualBoard:
             self.run(end)
         except BaseException as exc:  # reported by stop() / error
             self.error = exc
+        finally:
+            self._finished.set()
 
     def run(self, until_s: float | None = None) -> None:
         """Run in this thread until virtual time `until_s` (None: until stop())."""
@@ -247,8 +262,22 @@ class VirtualBoard:
                 return
             self.pump()
 
+    def trim_history(self) -> None:
+        """Drop log entries older than history_s of board time (bounded memory)."""
+        t = self.sim.t
+        self._trimmed_at = t
+        cut = t - self.history_s
+        self.sim.servo_log[:] = _recent(self.sim.servo_log, cut)
+        self.contact_log[:] = _recent(self.contact_log, cut)
+        emu = self.sim.emulator
+        for lists in (emu.spikes, emu.spike_ends):
+            for i, times in enumerate(lists):
+                lists[i] = times[bisect.bisect_left(times, cut) :]
+
     def pump(self) -> None:
         """Move serial bytes between the pty and the firmware."""
+        if self.sim.t - self._trimmed_at >= HISTORY_CHECK_S:
+            self.trim_history()
         master = self._master
         out = self.sim.read()
         if master is None:
@@ -302,7 +331,8 @@ class VirtualBoard:
         """Stop the thread (if any), the firmware and the pty; raises what the thread raised."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=10.0)
+            self._finished.wait(timeout=10.0)
+            self._thread.join(timeout=1.0)
         self.sim.close()
         self._close_pty()
         if self._own_dir:
@@ -316,11 +346,16 @@ class VirtualBoard:
         """Wait for a start(duration_s) run to end; True if it did."""
         if self._thread is None:
             return True
-        self._thread.join(timeout_s)
-        return not self._thread.is_alive()
+        return self._finished.wait(timeout_s)
 
     def __enter__(self) -> VirtualBoard:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _recent(log: list[Any], cut: float) -> list[Any]:
+    """The entries of a time-ordered log [(t, ...), ...] at or after `cut`."""
+    k = bisect.bisect_left(log, cut, key=lambda entry: entry[0])
+    return log[k:]

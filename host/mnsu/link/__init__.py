@@ -16,7 +16,14 @@ from mnsu.link.errors import (
     ParamTableError,
     ProtocolVersionError,
 )
-from mnsu.link.recording import RECORD_MAGIC, Recorder, read_recording, replay
+from mnsu.link.recording import (
+    RECORD_MAGIC,
+    Recorder,
+    Recording,
+    load_recording,
+    read_recording,
+    replay,
+)
 from mnsu.link.subscription import Subscription
 from mnsu.parameters import param_info
 from mnsu.protocol import KINDS, MODES, Caps, Connection, Event, LogLine, Message, Telemetry
@@ -41,6 +48,8 @@ __all__ = [
     "RECORD_MAGIC",
     "Recorder",
     "read_recording",
+    "load_recording",
+    "Recording",
     "Decoder",
     "replay",
     "param_info",

@@ -167,7 +167,9 @@ class Link:
 
     @property
     def connected(self) -> bool:
-        return self._connected.is_set()
+        """Handshake done and the reader running (False while reconnecting or after close)."""
+        thread = self._thread
+        return self._connected.is_set() and thread is not None and thread.is_alive()
 
     def close(self) -> None:
         """Stop the reader thread and close the port (and the recording)."""
@@ -319,7 +321,9 @@ class Link:
             if seq is None:
                 seq = self._seq
             self._seq = (seq + 1) & 0xFFFF
-            frame = codec.encode_frame(msg_type, seq, 0, payload)
+            # A leading delimiter ends whatever line noise the board holds, so a burst of noise
+            # costs nothing but itself, not the next command.
+            frame = b"\x00" + codec.encode_frame(msg_type, seq, 0, payload)
             self._write_locked(frame)
             self.stats.frames_sent += 1
 
@@ -389,11 +393,19 @@ class Link:
                 self._lost(str(exc))
                 continue
             now = time.monotonic()
-            if data:
-                if self.recorder is not None:
-                    self.recorder.write(b"r", data)
-                self._receive(data, now)
-            self._housekeeping(now)
+            try:
+                if data:
+                    if self.recorder is not None:
+                        self.recorder.write(b"r", data)
+                    self._receive(data, now)
+                self._housekeeping(now)
+            except (serial.SerialException, OSError) as exc:  # the recording's disk, a write
+                if self._closing.is_set():
+                    return
+                self._lost(f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - the reader survives any byte sequence
+                self.stats.decode_errors += 1
+                self._dispatch(LogLine(codec.LOG_ERROR, f"reader: {exc!r} (counted)", -1, now))
 
     def _lost(self, why: str) -> None:
         self._close_port()
@@ -491,7 +503,7 @@ class Link:
             else:
                 ref = codec.unpack_nack(payload)[1]
                 self.stats.nacks += 1
-        except codec.CodecError:
+        except Exception:  # noqa: BLE001 - any payload
             self.stats.decode_errors += 1
             return
         with self._wlock:

@@ -12,7 +12,21 @@ from typing import Any
 
 from mnsu_fw import codec
 
-from mnsu.protocol import BoardTime, Caps, Event, LogLine, Telemetry, event_name
+from mnsu.protocol import (
+    BoardTime,
+    Caps,
+    Connection,
+    Event,
+    LogLine,
+    Message,
+    Telemetry,
+    event_name,
+)
+
+# The board clock is a u32 of microseconds: it wraps every 71.6 min. A clock that goes back by
+# more than this, not from within this of the wrap, means the board restarted.
+_WRAP_US = 1 << 32
+_WRAP_MARGIN_US = 60_000_000
 
 
 @dataclass
@@ -24,7 +38,8 @@ class LinkStats:
     frames_missed_offline: int = 0  # board frames sent while the port was gone
     crc_errors: int = 0
     bad_frames: int = 0  # malformed COBS, too short, oversized, wrong version
-    decode_errors: int = 0  # good frames whose payload did not unpack
+    decode_errors: int = 0  # good frames whose payload did not unpack (any exception)
+    board_resets: int = 0  # the board restarted (its clock went back): not counted as lost
     resyncs: int = 0  # frames recovered from behind garbage in the same block
     skipped_bytes: int = 0  # a cut frame's tail before the first delimiter after a (re)open
     bytes_received: int = 0
@@ -54,6 +69,7 @@ class Decoder:
         self._skip_to_delimiter = False
         self._overflow = False
         self._last_seq: int | None = None
+        self._last_t_us: int | None = None
         self._clock = BoardTime()
         self._offline = False
         self.last_board_time: float | None = None  # board time of the last good frame (s)
@@ -82,7 +98,9 @@ class Decoder:
             if k < 0:
                 buf += data[start:]
                 if len(buf) > codec.MAX_ENCODED:
-                    buf.clear()
+                    # Too long for one frame: garbage, but a good frame may end it. Keep only
+                    # what could still be that frame (its delimiter has not arrived yet).
+                    del buf[: len(buf) - codec.MAX_ENCODED]
                     if not self._overflow:
                         st.bad_frames += 1
                     self._overflow = True
@@ -93,31 +111,41 @@ class Decoder:
             else:
                 block = data[start:k]
             start = k + 1
-            if self._overflow:
-                self._overflow = False
-                continue
+            overflow = self._overflow
+            self._overflow = False
+            if len(block) > codec.MAX_ENCODED:  # garbage in one read: only the tail can matter
+                block = block[len(block) - codec.MAX_ENCODED :]
+                if not overflow:
+                    st.bad_frames += 1
+                overflow = True
             if block:
                 if self._skip_to_delimiter and _check_block(block) in ("cobs", "crc", "short"):
                     st.skipped_bytes += len(block)  # the tail of a frame cut by the (re)open
                 else:
-                    self._block(block, frames)
+                    self._block(block, frames, counted=overflow)
                 self._skip_to_delimiter = False
 
-    def _block(self, block: bytes, frames: list[tuple[int, int, int, bytes]]) -> None:
+    def _block(
+        self, block: bytes, frames: list[tuple[int, int, int, bytes]], counted: bool = False
+    ) -> None:
+        """One delimited block: a frame, a frame behind garbage, or garbage (counted once)."""
         st = self.stats
         result = _check_block(block)
         if isinstance(result, tuple):
             frames.append(result)
             st.frames_received += 1
             return
-        # A bad block: garbage may sit in front of a good frame. Try the suffixes.
-        for i in range(1, len(block) - codec.HEADER_SIZE - codec.CRC_SIZE + 1):
+        # A bad block: garbage may sit in front of a good frame. Try the suffixes whose COBS
+        # code chain ends exactly at the block's end, longest first.
+        for i in _cobs_starts(block):
             found = _check_block(block[i:])
             if isinstance(found, tuple) and found[0] in codec.MESSAGE_NAMES:
                 frames.append(found)
                 st.frames_received += 1
                 st.resyncs += 1
                 return
+        if counted:
+            return
         if result == "crc":
             st.crc_errors += 1
         else:
@@ -142,19 +170,43 @@ class Decoder:
         """Unwrap the board's 32-bit microsecond clock (s)."""
         return self._clock.unwrap(t_us) * 1e-6
 
-    def messages(
-        self, frame: tuple[int, int, int, bytes], t_host: float
-    ) -> list[Telemetry | Event | LogLine]:
-        """Typed messages of one board frame (telemetry, events, logs); updates caps."""
+    def _restarted(self, t_us: int) -> bool:
+        """True when the board clock went back (the board reset), not forward over its wrap."""
+        last = self._last_t_us
+        self._last_t_us = t_us
+        if last is None or t_us >= last:
+            return False
+        return not (last > _WRAP_US - _WRAP_MARGIN_US and t_us < _WRAP_MARGIN_US)
+
+    def messages(self, frame: tuple[int, int, int, bytes], t_host: float) -> list[Message]:
+        """Typed messages of one board frame (telemetry, events, logs); updates caps.
+
+        A board reset (its clock went back) comes first as Connection('board_reset'); the
+        sequence numbers start afresh then, so nothing is counted as lost. A payload that does
+        not unpack, whatever the exception, is counted in decode_errors and gives nothing.
+        """
         msg_type, seq, t_us, payload = frame
+        reset: list[Message] = []
+        if self._restarted(t_us):
+            before = self.last_board_time or 0.0
+            self.stats.board_resets += 1
+            self._last_seq = None
+            self._clock = BoardTime()
+            detail = f"board clock went back from {before:.3f} s to {t_us * 1e-6:.3f} s"
+            reset.append(Connection("board_reset", detail, t_host))
         self.sequence(seq)
         bt = self.board_time(t_us)
         self.last_board_time = bt
+        return reset + self._typed(msg_type, seq, t_us, bt, payload, t_host)
+
+    def _typed(
+        self, msg_type: int, seq: int, t_us: int, bt: float, payload: bytes, t_host: float
+    ) -> list[Message]:
         try:
             if msg_type == codec.TELEMETRY:
                 return [Telemetry(seq, t_host, bt, codec.unpack_telemetry(payload))]
             if msg_type == codec.EVENTS:
-                out: list[Telemetry | Event | LogLine] = []
+                out: list[Message] = []
                 for kind, ch, ev_us in codec.unpack_events(payload):
                     # event times are within ~ms before the frame: unwrap against it
                     ev_bt = self._clock.nearest(ev_us) * 1e-6
@@ -179,9 +231,26 @@ class Decoder:
                     params_crc=int(c["params_crc"]),  # type: ignore[call-overload]
                     board=str(c["board"]),
                 )
-        except codec.CodecError:
+        except Exception:  # noqa: BLE001 - any payload: CodecError, UnicodeError, struct.error
             self.stats.decode_errors += 1
         return []
+
+
+def _cobs_starts(block: bytes) -> list[int]:
+    """Offsets i > 0 from which block[i:] is a COBS chain ending exactly at the end (O(n))."""
+    n = len(block)
+    reach = bytearray(n + 1)
+    reach[n] = 1
+    starts = []
+    lowest = max(1, n - codec.MAX_ENCODED)
+    for i in range(n - 1, lowest - 1, -1):
+        j = i + block[i]
+        if j <= n and reach[j]:
+            reach[i] = 1
+            if n - i >= codec.HEADER_SIZE + codec.CRC_SIZE + 1:
+                starts.append(i)
+    starts.reverse()
+    return starts
 
 
 def _check_block(block: bytes) -> tuple[int, int, int, bytes] | str | int:
