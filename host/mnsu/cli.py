@@ -13,9 +13,11 @@ from mnsu.commands import (
     demo,
     deploy,
     monitor,
+    netlist,
     resonance,
     selfconsistent,
     simulate,
+    spice,
     sweep,
     virtual_board,
 )
@@ -32,6 +34,8 @@ COMMANDS: list[ModuleType] = [
     resonance,
     deploy,
     conformance,
+    netlist,
+    spice,
 ]
 
 
