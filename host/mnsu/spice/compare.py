@@ -81,6 +81,8 @@ def figures(
             (len(counted) - 1) / (counted[-1] - counted[0]) if len(counted) > 1 else None
         )
         entry["peak_readout_v"] = trains.peak_readout[i]
+        entry["first_spike_s"] = on[0] if on else None
+        entry["last_spike_s"] = on[-1] if on else None
         out["neurons"][spec.name] = entry
     out["phase_lag"] = phase_lags(stats)
     return out
