@@ -18,6 +18,7 @@ from mnsu.commands import (
     selfconsistent,
     simulate,
     spice,
+    spice_device,
     sweep,
     virtual_board,
 )
@@ -36,6 +37,7 @@ COMMANDS: list[ModuleType] = [
     conformance,
     netlist,
     spice,
+    spice_device,
 ]
 
 

@@ -29,7 +29,8 @@ from mnsu.spice.compare import crossings
 RAMP_TIME = 20e-3  # s per leg of the quasi-static triangle (>> the BJTs' transit times)
 SWEEP_STEP = 1e-6  # s, largest ngspice step of the sweep
 UNIT_STEP = 1e-6  # s, largest ngspice step of the unit runs
-CURRENT_FACTORS = (1.1, 1.25, 1.5, 2.0, 3.0)  # bias currents as multiples of the larger rheobase
+CURRENTS = 5  # bias currents, evenly from just above the lower rheobase to the higher latch
+FIGURES = ("rate_hz", "width_s", "rise_s", "reset_v")
 
 
 @dataclass(frozen=True)
@@ -93,38 +94,37 @@ def _unit_board(board: Board, spec: NeuronSpec, bias: float) -> Board:
     )
 
 
-def _spice_unit(board: Board, duration: float, transient: float) -> dict[str, float | None]:
+def _spice_unit(
+    board: Board, device: DeviceFigures, duration: float, transient: float
+) -> dict[str, float | None]:
+    """Figures of the transistor-level unit. The device's OFF current near the trigger can be
+    close to its holding current, so spikes are the current crossing halfway between the
+    pre-trigger current and the ON peak, and the turn-on is timed from 10 % to 90 % of it."""
     net = netlist.build(board, duration, "scr", UNIT_STEP)
     spec = board.neurons[0]
     mem = net.nodes[spec.name]["membrane"]
-    text = net.text.replace(".save ", f".save {mem} ")
-    run = ngspice.run(text)
-    t, i = run.time, run.vectors[net.device_current[spec.name]]
-    on, off = crossings(t, i, spec.I_hold)
-    keep = on >= transient
-    figures: dict[str, float | None] = {
-        "rate_hz": None,
-        "width_s": None,
-        "rise_s": None,
-        "reset_v": None,
-        "i_pre_a": None,
-    }
-    if keep.sum() < 3:
+    run = ngspice.run(net.text.replace(".save ", f".save {mem} "))
+    t, i, v = run.time, run.vectors[net.device_current[spec.name]], run.vectors[mem]
+    figures: dict[str, float | None] = dict.fromkeys(FIGURES)
+    late = t >= transient
+    peak = float(i[late].max())
+    base = device.I_pre
+    if not peak > 2.0 * base:
+        return figures  # no spikes: silent, or latched ON
+    on, off = crossings(t, i, 0.5 * (base + peak))
+    on = on[on >= transient]
+    if len(on) < 3:
         return figures
-    on = on[keep]
     off = off[off > on[0]]
     n = min(len(on), len(off))
+    r10, _ = crossings(t, i, base + 0.1 * (peak - base))
+    r90, _ = crossings(t, i, base + 0.9 * (peak - base))
+    r10, r90 = r10[r10 >= on[0] - 1e-3], r90[r90 >= on[0] - 1e-3]
+    m = min(len(r10), len(r90))
     figures["rate_hz"] = (len(on) - 1) / (on[-1] - on[0])
     figures["width_s"] = float(np.mean(off[:n] - on[:n]))
-    peak = float(i[t >= on[0]].max())
-    r10, _ = crossings(t, i, 0.1 * peak)
-    r90, _ = crossings(t, i, 0.9 * peak)
-    r10, r90 = r10[r10 >= transient], r90[r90 >= transient]
-    m = min(len(r10), len(r90))
     figures["rise_s"] = float(np.mean(r90[:m] - r10[:m])) if m else None
-    v = run.vectors[mem]
     figures["reset_v"] = float(np.mean(np.interp(off[:n], t, v)))
-    figures["i_pre_a"] = float(np.mean(np.interp(on - 1e-4, t, i)))
     return figures
 
 
@@ -134,7 +134,7 @@ def _emulator_unit(board: Board, duration: float, transient: float) -> dict[str,
     spec = board.neurons[0]
     on = [x for x in emu.spikes[0] if x >= transient]
     if len(on) < 3:
-        return {"rate_hz": None, "width_s": None, "rise_s": None, "reset_v": None, "i_pre_a": None}
+        return dict.fromkeys(FIGURES)
     ends = [x for x in emu.spike_ends[0] if x > on[0]]
     n = min(len(on), len(ends))
     return {
@@ -142,34 +142,69 @@ def _emulator_unit(board: Board, duration: float, transient: float) -> dict[str,
         "width_s": sum(b - a for a, b in zip(on[:n], ends[:n], strict=True)) / n,
         "rise_s": 0.0,  # the ideal device switches instantly
         "reset_v": spec.V_off,
-        "i_pre_a": spec.V_th / spec.R_off,
     }
 
 
-def rheobase_ideal(spec: NeuronSpec) -> float:
-    return spec.V_th * (1.0 / spec.R_leak + 1.0 / spec.R_off)
+def rheobase(V_th: float, R_leak: float, I_pre: float) -> float:
+    """Least bias current that brings the membrane to the trigger (its OFF current I_pre)."""
+    return V_th / R_leak + I_pre
+
+
+def latch_current(V_on: float, R_on: float, I_hold: float, R_leak: float) -> float:
+    """Bias current above which the ON device never lets go (the unit latches)."""
+    v_off = V_on + I_hold * R_on
+    return v_off * (1.0 / R_leak + 1.0 / R_on) - V_on / R_on
+
+
+def refit(spec: NeuronSpec, device: DeviceFigures, reset_v: float | None) -> NeuronSpec:
+    """The unit's board values re-fitted to the measured device (what a builder would set).
+
+    The holding current comes from the reset level seen in the unit's spikes when there is
+    one (the device lets go dynamically, above its quasi-static holding point), else from the
+    quasi-static sweep."""
+    i_hold = device.I_hold
+    if reset_v is not None and reset_v > device.V_on:
+        i_hold = (reset_v - device.V_on) / device.R_on
+    return dataclasses.replace(
+        spec,
+        V_th=device.V_th,
+        I_hold=min(i_hold, 0.999 * (device.V_th - device.V_on) / device.R_on),
+        V_on=device.V_on,
+        R_on=device.R_on,
+        R_off=device.V_th / device.I_pre,
+    )
 
 
 def table(
     board: Board, neuron: str, duration: float = 0.3, transient: float = 0.1
 ) -> dict[str, Any]:
-    """Ideal vs transistor-level figures of one unit of the board."""
+    """Ideal vs transistor-level figures of one unit of the board, and the re-fitted board."""
     spec = board.neurons[board.neuron_index(neuron)]
     values = scr.design(spec)
     device = device_sweep(spec, values)
-    rheo_ideal = rheobase_ideal(spec)
-    # the SCR unit fires once the membrane's steady state reaches the device's trigger
-    rheo_scr = device.V_th / spec.R_leak + device.I_pre
-    base = max(rheo_ideal, rheo_scr)
+    rheo = {
+        "ideal": rheobase(spec.V_th, spec.R_leak, spec.V_th / spec.R_off),
+        "scr": rheobase(device.V_th, spec.R_leak, device.I_pre),
+    }
+    latch = {
+        "ideal": latch_current(spec.V_on, spec.R_on, spec.I_hold, spec.R_leak),
+        "scr": latch_current(device.V_on, device.R_on, device.I_hold, spec.R_leak),
+    }
+    currents = np.linspace(1.05 * min(rheo.values()), 1.25 * max(latch.values()), CURRENTS)
+    spice_rows = [
+        _spice_unit(_unit_board(board, spec, bias), device, duration, transient)
+        for bias in currents
+    ]
+    resets = [r["reset_v"] for r in spice_rows if r["reset_v"] is not None]
+    fitted = refit(spec, device, resets[0] if resets else None)
     rows = []
-    for factor in CURRENT_FACTORS:
-        bias = factor * base
-        unit = _unit_board(board, spec, bias)
+    for bias, scr_row in zip(currents, spice_rows, strict=True):
         rows.append(
             {
-                "bias_a": bias,
-                "ideal": _emulator_unit(unit, duration, transient),
-                "scr": _spice_unit(unit, duration, transient),
+                "bias_a": float(bias),
+                "ideal": _emulator_unit(_unit_board(board, spec, bias), duration, transient),
+                "refit": _emulator_unit(_unit_board(board, fitted, bias), duration, transient),
+                "scr": scr_row,
             }
         )
     return {
@@ -184,7 +219,10 @@ def table(
             "I_pre": spec.V_th / spec.R_off,
         },
         "scr_device": dataclasses.asdict(device),
-        "rheobase_a": {"ideal": rheo_ideal, "scr": rheo_scr},
+        "refit_R_off": fitted.R_off,
+        "refit_I_hold": fitted.I_hold,
+        "rheobase_a": rheo,
+        "latch_a": latch,
         "f_i": rows,
     }
 
@@ -212,17 +250,27 @@ def markdown(result: dict[str, Any]) -> str:
         "| R_off = V_th / I_pre |",
         f"| rheobase (uA) | {result['rheobase_a']['ideal'] * 1e6:.4g} | "
         f"{result['rheobase_a']['scr'] * 1e6:.4g} | R_leak, R_off |",
+        f"| latches above (uA) | {result['latch_a']['ideal'] * 1e6:.4g} | "
+        f"{result['latch_a']['scr'] * 1e6:.4g} | V_on, R_on, I_hold |",
         "",
-        "| bias (uA) | rate ideal (Hz) | rate SCR (Hz) | width ideal (ms) | width SCR (ms) "
-        "| turn-on 10-90 % SCR (us) | reset ideal (V) | reset SCR (V) |",
-        "|---|---|---|---|---|---|---|---|",
+        f"Re-fitted board: V_th, V_on and R_on of the transistor-level column, R_off = "
+        f"{result['refit_R_off']:.4g} ohm, I_hold = {result['refit_I_hold'] * 1e3:.4g} mA "
+        "(from the SCR's reset level: it lets go dynamically above its quasi-static holding "
+        "point). Rates (Hz), spike widths (ms), the SCR's turn-on "
+        "(10-90 % of the current step, us) and the membrane voltage at turn-off (V):",
+        "",
+        "| bias (uA) | rate ideal | rate re-fit | rate SCR | width ideal | width re-fit "
+        "| width SCR | turn-on SCR | reset ideal | reset re-fit | reset SCR |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in result["f_i"]:
-        a, b = row["ideal"], row["scr"]
+        a, f, b = row["ideal"], row["refit"], row["scr"]
         lines.append(
             f"| {row['bias_a'] * 1e6:.1f} | {_cell(a['rate_hz'], 1, '.2f')} | "
-            f"{_cell(b['rate_hz'], 1, '.2f')} | {_cell(a['width_s'], 1e3, '.3f')} | "
+            f"{_cell(f['rate_hz'], 1, '.2f')} | {_cell(b['rate_hz'], 1, '.2f')} | "
+            f"{_cell(a['width_s'], 1e3, '.3f')} | {_cell(f['width_s'], 1e3, '.3f')} | "
             f"{_cell(b['width_s'], 1e3, '.3f')} | {_cell(b['rise_s'], 1e6, '.2f')} | "
-            f"{_cell(a['reset_v'], 1, '.3f')} | {_cell(b['reset_v'], 1, '.3f')} |"
+            f"{_cell(a['reset_v'], 1, '.3f')} | {_cell(f['reset_v'], 1, '.3f')} | "
+            f"{_cell(b['reset_v'], 1, '.3f')} |"
         )
     return "\n".join(lines) + "\n"
