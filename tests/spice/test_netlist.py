@@ -72,3 +72,18 @@ def test_cli_writes_a_netlist_and_reports_errors(tmp_path: Path, capsys) -> None
     bad.write_text(".subckt thy a g k\n.ends\n")
     assert main(["netlist", lif, "--device", "scr", "--scr-model", str(bad)]) == 2
     assert "has 3 pins" in capsys.readouterr().err
+
+
+def test_spice_command_json_and_plot(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import matplotlib.image
+
+    lif = str(Path(__file__).resolve().parents[2] / "examples" / "lif.yaml")
+    fig = tmp_path / "lif.png"
+    args = ["spice", lif, "--duration", "0.05", "--transient", "0.01", "--json"]
+    assert main([*args, "--plot", str(fig)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ngspice"]["neurons"]["U"]["spike_count"] == 5
+    assert result["emulator"]["neurons"]["U"]["spike_count"] == 5
+    assert matplotlib.image.imread(str(fig)).shape[2] in (3, 4)

@@ -12,7 +12,7 @@ from mnsu.circuit.board import BoardError, load_board
 from mnsu.commands import add_set_option
 from mnsu.commands.netlist import add_device_options
 from mnsu.spice import netlist
-from mnsu.spice.compare import compare
+from mnsu.spice.compare import run_both
 from mnsu.spice.ngspice import NgspiceError
 from mnsu.spice.scr import ScrModelError
 
@@ -42,6 +42,7 @@ def add_parser(sub: Any) -> None:
     add_device_options(p)
     add_set_option(p, "neurons.U.I_bias=200e-6")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--plot", metavar="FIG.png", help="draw both readouts (and a zoom)")
     p.set_defaults(func=run)
 
 
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         board = load_board(args.board, args.overrides)
-        result = compare(
+        both = run_both(
             board,
             args.duration,
             args.device,
@@ -59,10 +60,17 @@ def run(args: argparse.Namespace) -> int:
             args.transient,
             args.burst_gap,
             args.scr_model,
+            record=bool(args.plot),
         )
     except (BoardError, netlist.NetlistError, ScrModelError, NgspiceError) as exc:
         print(f"mnsu spice: {exc}", file=sys.stderr)
         return 2
+    result = both.result
+    if args.plot:
+        from mnsu.plot import plot_spice
+
+        plot_spice(both, args.plot)
+        result["plot"] = args.plot
     if args.json:
         print(json.dumps(result))
     else:

@@ -53,9 +53,7 @@ def spice_trains(board: Board, net: netlist.Netlist, run: ngspice.Run) -> Trains
     return Trains(onsets, ends, peaks)
 
 
-def emulator_trains(board: Board, duration: float) -> Trains:
-    emu = Emulator(board)
-    emu.advance_to(duration)
+def emulator_trains(board: Board, emu: Emulator) -> Trains:
     peaks: list[float | None] = []
     for i, spec in enumerate(board.neurons):
         # the readout peaks at the turn-on: (V_th - V_on) for the ideal device
@@ -88,7 +86,17 @@ def figures(
     return out
 
 
-def compare(
+@dataclass(frozen=True)
+class Both:
+    """One board run in ngspice and in the emulator, and the comparison."""
+
+    result: dict[str, Any]
+    emulator: Emulator
+    net: netlist.Netlist
+    run: ngspice.Run
+
+
+def run_both(
     board: Board,
     duration: float,
     device: str = "ideal",
@@ -96,17 +104,20 @@ def compare(
     transient: float = 0.5,
     burst_gap: float = 0.1,
     scr_model: str | None = None,
-) -> dict[str, Any]:
-    """Run both and return {"emulator": figures, "ngspice": figures, "first_spike_diff_s": ..}."""
+    record: bool = False,
+) -> Both:
+    """Run both; `record` keeps the emulator's segments (for traces and figures)."""
     net = netlist.build(board, duration, device, max_step, scr_model)
     run = ngspice.run(net.text)
     spice = spice_trains(board, net, run)
-    emu = emulator_trains(board, duration)
+    emulator = Emulator(board, record=record)
+    emulator.advance_to(duration)
+    emu = emulator_trains(board, emulator)
     diffs = {}
     for i, spec in enumerate(board.neurons):
         n = min(FIRST_SPIKES, len(spice.onsets[i]), len(emu.onsets[i]))
         diffs[spec.name] = [spice.onsets[i][k] - emu.onsets[i][k] for k in range(n)]
-    return {
+    result = {
         "board": board.name,
         "device": device,
         "duration_s": duration,
@@ -117,3 +128,17 @@ def compare(
         "ngspice": figures(board, spice, duration, transient, burst_gap),
         "first_spike_diff_s": diffs,
     }
+    return Both(result, emulator, net, run)
+
+
+def compare(
+    board: Board,
+    duration: float,
+    device: str = "ideal",
+    max_step: float = 2e-6,
+    transient: float = 0.5,
+    burst_gap: float = 0.1,
+    scr_model: str | None = None,
+) -> dict[str, Any]:
+    """Run both and return {"emulator": figures, "ngspice": figures, "first_spike_diff_s": ..}."""
+    return run_both(board, duration, device, max_step, transient, burst_gap, scr_model).result
