@@ -269,7 +269,7 @@ def plot_spice(both: Both, path: str | Path, window: float = 3e-3) -> Path:
     n = len(board.neurons)
     fig, axes = plt.subplots(n, 2, figsize=(12, 2.2 * n + 0.6), squeeze=False)
     for i, spec in enumerate(board.neurons):
-        spice = both.run.vectors[both.net.device_current[spec.name]] * spec.R_on
+        spice = both.run.vectors[both.net.device_current[spec.name]] * spec.R_read
         left, right = axes[i]
         times = sample_times(stop, 2000.0)
         times = times[times >= start]
@@ -282,7 +282,7 @@ def plot_spice(both: Both, path: str | Path, window: float = 3e-3) -> Path:
         first_spice = result["ngspice"]["neurons"][spec.name]["first_spike_s"]
         if first_emu is not None and first_spice is not None:
             emu_after = [x for x in both.emulator.spikes[i] if x >= start]
-            up, _ = crossings(t, spice / spec.R_on, spec.I_hold)
+            up, _ = crossings(t, spice / spec.R_read, spec.I_hold)
             spice_after = up[up >= start]
             if emu_after and len(spice_after):
                 t0e, t0s = emu_after[0], float(spice_after[0])

@@ -53,3 +53,29 @@ def test_autapse_memory_sets_holds_and_resets_at_the_same_times() -> None:
     for figures in (emu, spice):
         assert 2.0 - isi < figures["last_spike_s"] < 2.0 + 1e-3
     assert spice["isi_rate_hz"] == pytest.approx(emu["isi_rate_hz"], rel=5e-3)
+
+
+@pytest.mark.parametrize(
+    ("board", "key", "currents", "duration"),
+    [
+        ("alif.yaml", "neurons.N.I0", ("55 uA", "65 uA", "97 uA"), 0.1),
+        ("msn.yaml", "neurons.M.I0", ("80 uA", "92.4 uA", "120 uA"), 0.3),
+    ],
+    ids=["alif", "msn"],
+)
+def test_published_units_rate_and_spike_width(
+    board: str, key: str, currents: tuple[str, ...], duration: float
+) -> None:
+    """The published aLIF (PRA25) and MSN (NCE23) units at three currents each."""
+    for current in currents:
+        result = compare(
+            load_board(EXAMPLES / board, [f"{key}={current}"]),
+            duration,
+            max_step=1e-6,
+            transient=0.02,
+        )
+        name = next(iter(result["emulator"]["neurons"]))
+        emu, spice = result["emulator"]["neurons"][name], result["ngspice"]["neurons"][name]
+        assert emu["spike_count"] >= 3, current
+        assert spice["isi_rate_hz"] == pytest.approx(emu["isi_rate_hz"], rel=1e-3), current
+        assert spice["spike_width_s"] == pytest.approx(emu["spike_width_s"], rel=1e-2), current

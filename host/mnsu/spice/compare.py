@@ -49,15 +49,16 @@ def spice_trains(board: Board, net: netlist.Netlist, run: ngspice.Run) -> Trains
         down = down[down > up[0]] if len(up) else down[:0]
         onsets.append([float(x) for x in up])
         ends.append([float(x) for x in down])
-        peaks.append(float(current.max()) * spec.R_on if len(up) else None)
+        peaks.append(float(current.max()) * spec.R_read if len(up) else None)
     return Trains(onsets, ends, peaks)
 
 
 def emulator_trains(board: Board, emu: Emulator) -> Trains:
     peaks: list[float | None] = []
     for i, spec in enumerate(board.neurons):
-        # the readout peaks at the turn-on: (V_th - V_on) for the ideal device
-        peaks.append(spec.V_th - spec.V_on if emu.spikes[i] else None)
+        # the readout I_M*R_read peaks at the turn-on of the ideal device
+        peak = (spec.V_th - spec.V_on) * spec.R_read / spec.R_on
+        peaks.append(peak if emu.spikes[i] else None)
     return Trains(emu.spikes, emu.spike_ends, peaks)
 
 

@@ -27,7 +27,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from mnsu.circuit.board import Board, InputSpec, NeuronSpec
+from mnsu.circuit.board import Board, InputSpec, NeuronSpec, SynapseSpec
 from mnsu.spice import scr
 
 DEVICES = ("ideal", "scr")
@@ -129,7 +129,8 @@ def build(
         lines.append(f"\n* ---- unit {spec.name}")
         mem = f"mem_{n}"
         lines.append(f"C_{n} {mem} 0 {spec.C:.10g} ic={spec.V0:.10g}")
-        lines.append(f"Rleak_{n} {mem} 0 {spec.R_leak:.10g}")
+        if math.isfinite(spec.R_leak):  # an aLIF unit has no leak apart from its device
+            lines.append(f"Rleak_{n} {mem} 0 {spec.R_leak:.10g}")
         if spec.I_bias != 0.0:
             lines.append(f"Ibias_{n} 0 {mem} DC {spec.I_bias:.10g}")
         lines.append(f"Vdev_{n} {mem} dev_{n} 0")
@@ -163,7 +164,7 @@ def build(
         device_current[spec.name] = f"i(vdev_{n})"
         nodes[spec.name] = {
             "membrane": f"v({mem})",
-            "readout": f"i(vdev_{n})",  # times R_on
+            "readout": f"i(vdev_{n})",  # times R_read
         }
 
     synapse_node: dict[str, str] = {}
@@ -173,6 +174,10 @@ def build(
         lines.append(
             f"\n* ---- synapse {k}: {syn.pre} -> {syn.post}, W {syn.W:g} A, tau {syn.tau:g} s"
         )
+        if syn.model == "rall":
+            lines += _rall(syn, k, board.neurons[board.neuron_index(syn.pre)], pre, post, s)
+            synapse_node.setdefault(syn.pre, f"v({s})")
+            continue
         kick = _kick(pre)
         if syn.delay > 0.0:
             # a matched lossless line delays the presynaptic state q by exactly `delay`
@@ -233,8 +238,16 @@ def _ideal_device(spec: NeuronSpec, n: str) -> list[str]:
     switches within ~0.5 us of the threshold crossing, with no discontinuity for ngspice.
     """
     mem = f"mem_{n}"
+    # The loop q -> threshold -> q flips once its gain band*2/SWITCH_WIDTH*exp(-2x/width)
+    # reaches 1, a distance x = width/2*ln(2*band/width) before the threshold in the direction
+    # V moves (53 uV for the P0 unit): both thresholds move out by x so that it flips at them.
     band = spec.V_th - spec.V_off
-    target = _step(f"v({mem}) - {spec.V_th:.10g} + {band:.10g}*v(q_{n})", SWITCH_WIDTH)
+    early = 0.5 * SWITCH_WIDTH * math.log(2.0 * band / SWITCH_WIDTH)
+    early = 0.5 * SWITCH_WIDTH * math.log(2.0 * (band + 2.0 * early) / SWITCH_WIDTH)
+    target = _step(
+        f"v({mem}) - {spec.V_th + early:.10g} + {band + 2.0 * early:.10g}*v(q_{n})",
+        SWITCH_WIDTH,
+    )
     current = f"v(q_{n})*(v(dev_{n}) - {spec.V_on:.10g})/{spec.R_on:.10g}"
     if math.isfinite(spec.R_off):
         current += f" + (1 - v(q_{n}))*v(dev_{n})/{spec.R_off:.10g}"
@@ -263,6 +276,28 @@ def _state_node(n: str, on: bool) -> list[str]:
 def _kick(n: str) -> str:
     """kick(t) of unit n: the positive part of dq/dt, which integrates to 1 per turn-on."""
     return f"max(i(Vq_{n}), 0)/{STATE_TAU:g}"
+
+
+def _rall(syn: SynapseSpec, k: int, pre_spec: NeuronSpec, pre: str, post: str, s: str) -> list[str]:
+    """The published two-stage synapse: I_delta while the presynaptic readout I_M*R_read
+    exceeds theta, leaky-integrated by one or two stages of tau_s (currents as node volts);
+    the last stage's current flows into the postsynaptic membrane."""
+    gate = _step(f"i(Vdev_{pre})*{pre_spec.R_read:.10g} - {syn.theta:.10g}", SWITCH_WIDTH)
+    first = s if syn.stages == 1 else f"is1_{k}"
+    out = [
+        f"* two-stage synapse: I_delta {syn.I_delta:g} A while readout > theta {syn.theta:g} V",
+        f"Cr1_{k} {first} 0 1 ic=0",
+        f"Rr1_{k} {first} 0 {SHUNT:g}",
+        f"Br1_{k} 0 {first} I = ({syn.I_delta:.10g}*{gate} - v({first}))/{syn.tau:.10g}",
+    ]
+    if syn.stages == 2:
+        out += [
+            f"Cr2_{k} {s} 0 1 ic=0",
+            f"Rr2_{k} {s} 0 {SHUNT:g}",
+            f"Br2_{k} 0 {s} I = (v({first}) - v({s}))/{syn.tau:.10g}",
+        ]
+    out.append(f"Bsyn{k} 0 mem_{post} I = v({s})")
+    return out
 
 
 def _adaptation(spec: NeuronSpec, n: str) -> list[str]:
