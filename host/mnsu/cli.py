@@ -14,9 +14,12 @@ from mnsu.commands import (
     demo,
     deploy,
     monitor,
+    netlist,
     resonance,
     selfconsistent,
     simulate,
+    spice,
+    spice_device,
     sweep,
     virtual_board,
 )
@@ -33,6 +36,9 @@ COMMANDS: list[ModuleType] = [
     resonance,
     deploy,
     conformance,
+    netlist,
+    spice,
+    spice_device,
 ]
 
 

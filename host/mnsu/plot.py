@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # files only, no screen
 import matplotlib.pyplot as plt  # noqa: E402
@@ -21,12 +22,14 @@ from matplotlib.patches import Patch  # noqa: E402
 from mnsu.analysis.regimes import REGIMES  # noqa: E402
 from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, find_bursts  # noqa: E402
 from mnsu.circuit.emulator import Emulator  # noqa: E402
-from mnsu.circuit.traces import membrane_and_on, sample_times  # noqa: E402
+from mnsu.circuit.traces import membrane_and_on, readout, sample_times  # noqa: E402
+from mnsu.spice.compare import crossings  # noqa: E402
 
 if TYPE_CHECKING:
     from mnsu.analysis.selfconsistency import Analysis
     from mnsu.analysis.sweep import Axis
     from mnsu.robot.walk import Walk
+    from mnsu.spice.compare import Both
 
 __all__ = [
     "plt",
@@ -36,6 +39,7 @@ __all__ = [
     "plot_regime_map",
     "plot_resonance",
     "plot_selfconsistency",
+    "plot_spice",
 ]
 
 
@@ -252,3 +256,49 @@ def plot_selfconsistency(result: Analysis, title: str, path: str | Path) -> Path
     ax.legend(loc="upper left", frameon=False, fontsize=9)
     ax.set_title(f"{title}\n(filled: stable, open: unstable)", fontsize=10)
     return save(fig, path, dpi=110)
+
+
+def plot_spice(both: Both, path: str | Path, window: float = 3e-3) -> Path:
+    """Each unit's readout (I_M*R_on) in the emulator and in ngspice over the analysed span
+    (left), and one spike's shape, both aligned at their first spike after the transient
+    (right: `window` s from 0.5 ms before it)."""
+    result = both.result
+    board = both.emulator.board
+    start, stop = result["transient_s"], result["duration_s"]
+    t = both.run.time
+    n = len(board.neurons)
+    fig, axes = plt.subplots(n, 2, figsize=(12, 2.2 * n + 0.6), squeeze=False)
+    for i, spec in enumerate(board.neurons):
+        spice = both.run.vectors[both.net.device_current[spec.name]] * spec.R_read
+        left, right = axes[i]
+        times = sample_times(stop, 2000.0)
+        times = times[times >= start]
+        left.plot(times, readout(both.emulator, i, times), lw=1.6, color="0.6", label="emulator")
+        span = t >= start
+        left.plot(t[span], spice[span], lw=0.7, color="C3", label="ngspice")
+        left.set_xlim(start, stop)
+        left.set_ylabel(f"{spec.name} readout (V)")
+        first_emu = result["emulator"]["neurons"][spec.name]["first_spike_s"]
+        first_spice = result["ngspice"]["neurons"][spec.name]["first_spike_s"]
+        if first_emu is not None and first_spice is not None:
+            emu_after = [x for x in both.emulator.spikes[i] if x >= start]
+            up, _ = crossings(t, spice / spec.R_read, spec.I_hold)
+            spice_after = up[up >= start]
+            if emu_after and len(spice_after):
+                t0e, t0s = emu_after[0], float(spice_after[0])
+                zt = t0e - 5e-4 + np.linspace(0.0, window, 3000)
+                right.plot((zt - t0e) * 1e3, readout(both.emulator, i, zt), lw=1.6, color="0.6")
+                near = (t >= t0s - 5e-4) & (t <= t0s - 5e-4 + window)
+                right.plot((t[near] - t0s) * 1e3, spice[near], lw=0.8, color="C3")
+        right.set_ylabel("readout (V)")
+        if i == 0:
+            left.legend(loc="upper right", fontsize=8)
+            right.set_title("first spike after the transient, aligned at its onset", fontsize=9)
+    axes[-1][0].set_xlabel("time (s)")
+    axes[-1][1].set_xlabel("time from the spike onset (ms)")
+    fig.suptitle(
+        f"{result['board']}: emulator and ngspice ({result['device']} device, "
+        f"max step {result['max_step_s']:g} s)"
+    )
+    fig.tight_layout()
+    return save(fig, path)

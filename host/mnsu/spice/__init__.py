@@ -1,0 +1,1 @@
+"""Board files as SPICE circuits: ngspice netlists, batch runs, comparison with the emulator."""
