@@ -3,8 +3,9 @@
 It shares nothing with mnsu's integrator: plain fixed-step RK4 on (V, w, u, Vd, s), with
 threshold crossings located by re-integrating the last step at a bisected fraction. It covers
 first-order and resonant adaptation, the dendrite compartment, the device's re-trigger
-window and the two-stage (Rall) synapse with its rectangular pulse while the presynaptic spike
-Vap = I_M*R_read exceeds theta (no membrane noise, no delays).
+window, the series soma compartment (NCE23) and the two-stage (Rall) synapse with its
+rectangular pulse while the presynaptic spike Vap = I_M*R_read exceeds theta (no membrane
+noise, no delays).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def simulate_fine(board: Board, duration: float, dt: float = 10e-6) -> list[list
         + [0.0] * n
         + [n_.V0_d for n_ in neurons]
         + [0.0] * (2 * len(rall))
+        + [0.0] * n
     )
+    S = 4 * n + ns + 2 * len(rall)  # Vs[n]: the series soma (NCE23's bursting neuron)
     on = [False] * n
     pulsing = [False] * n
     # V at which the spike on the readout resistor equals theta (the pulse ends below it)
@@ -65,7 +68,10 @@ def simulate_fine(board: Board, duration: float, dt: float = 10e-6) -> list[list
                 current[post] += is1
         for i, nr in enumerate(neurons):
             v, w = x[i], x[n + i]
-            i_m = max(v - nr.V_on, 0.0) / nr.R_on if on[i] else v / nr.R_off
+            v_m = v - x[S + i]  # across M
+            i_m = max(v_m - nr.V_on, 0.0) / nr.R_on if on[i] else v_m / nr.R_off
+            if nr.C_series > 0:
+                d[S + i] = (i_m - x[S + i] / nr.R_series) / nr.C_series
             i_c = 0.0
             if nr.C_d > 0:
                 vd = x[D + i]
@@ -105,9 +111,10 @@ def simulate_fine(board: Board, duration: float, dt: float = 10e-6) -> list[list
     def crossed(x: list[float], t: float) -> list[int]:
         out = []
         for i, nr in enumerate(neurons):
+            v_m = x[i] - x[S + i]  # across M
             if (
-                (not on[i] and x[i] >= threshold(i, t))
-                or (on[i] and x[i] < nr.V_off)
+                (not on[i] and v_m >= threshold(i, t))
+                or (on[i] and v_m < nr.V_off)
                 or pulse_ends(i, x)
             ):
                 out.append(i)

@@ -105,7 +105,7 @@ def test_published_unit_exact_against_rk4(examples: Path, name: str, current: fl
     [
         ("neurons.M.R_leak=1e6", "neurons.M.R_leak: unknown key"),
         ("neurons.M.Rm_lo=30kohm", "neurons.M.Rm_lo: must be below Rm_hi"),
-        ("neurons.M.Ra=-1", "neurons.M.Ra: must be > 0"),
+        ("neurons.M.Ra=-1", "neurons.M.Ra: must be >= 0"),
         ("neurons.M.model=hh", "neurons.M.model: unknown model 'hh'"),
     ],
 )

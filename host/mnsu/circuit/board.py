@@ -53,6 +53,10 @@ class NeuronSpec:
     V0_d: float
     I_noise: float
     noise_dt: float
+    # A soma compartment R_series || C_series in series with M, between M and ground (the
+    # bursting neuron of NCE23): M switches on the voltage across itself, V - Vs.
+    C_series: float = 0.0
+    R_series: float = math.inf
     # The readout node is the voltage I_M * R_read: R_on for the didactic `lif` unit, the
     # axon-hillock resistor Ra for the published `alif` unit (Vap = Vm Ra/(Rm[S] + Ra)).
     R_read: float = 0.0
@@ -189,6 +193,8 @@ NEURON_KEYS: dict[str, tuple[str, float | str | None]] = {
     "V0_d": ("V", 0.0),
     "I_noise": ("A", 0.0),
     "noise_dt": ("s", 1e-3),
+    "C_series": ("F", 0.0),
+    "R_series": ("ohm", math.inf),
 }
 NEURON_MODELS = ("lif", "alif")
 # The published analog LIF (aLIF) unit [J. Wu et al., Phys. Rev. Applied 23, 034030 (2025),
@@ -203,6 +209,9 @@ ALIF_KEYS: dict[str, tuple[str, float | None]] = {
     "Ra": ("ohm", None),
     "V_T": ("V", 0.0),
     "I0": ("A", 0.0),
+    # the bursting neuron's soma compartment Rs || Cs in series with M [NCE23 Fig. 3]
+    "Rs": ("ohm", math.inf),
+    "Cs": ("F", 0.0),
 }
 # lif keys an alif unit takes as they are (the rest are its own or the didactic unit's)
 ALIF_SHARED = (
@@ -216,6 +225,8 @@ ALIF_SHARED = (
     "adapt_tau",
     "I_noise",
     "noise_dt",
+    "V_retrigger",
+    "retrigger_window",
 )
 SYNAPSE_KEYS: dict[str, tuple[str, float | None]] = {
     "W": ("A", None),
@@ -479,9 +490,16 @@ def alif_to_lif(r: _Reader, path: str, values: Mapping[str, Any]) -> dict[str, f
     """The lif values of a published aLIF unit: R_off = Rm_hi + Ra, R_on = Rm_lo + Ra, V_on =
     V_T, no separate leak (Rm[hi] is the leak), readout across Ra (R_read)."""
     r.known_keys(values, ("model", *ALIF_KEYS, *ALIF_SHARED), path)
-    parsed = r.quantities(values, ALIF_KEYS, path, "missing (set it here or in `defaults`)")
-    for key in ("Cm", "Rm_hi", "Rm_lo", "Ra"):
+    keys = dict(ALIF_KEYS)
+    if "Cs" in values:
+        keys["Ra"] = ("ohm", 0.0)  # the soma compartment replaces the load resistor
+    parsed = r.quantities(values, keys, path, "missing (set it here or in `defaults`)")
+    for key in ("Cm", "Rm_hi", "Rm_lo"):
         r.check(parsed[key] > 0, f"{path}.{key}", f"must be > 0, got {parsed[key]:g}")
+    r.check(parsed["Ra"] >= 0, f"{path}.Ra", f"must be >= 0, got {parsed['Ra']:g}")
+    r.check(
+        "Cs" in values or parsed["Ra"] > 0, f"{path}.Ra", "must be > 0 (the spike is read on it)"
+    )
     r.check(
         parsed["Rm_lo"] < parsed["Rm_hi"],
         f"{path}.Rm_lo",
@@ -495,6 +513,8 @@ def alif_to_lif(r: _Reader, path: str, values: Mapping[str, Any]) -> dict[str, f
         V_on=parsed["V_T"],
         I_bias=parsed["I0"],
         R_read=parsed["Ra"],
+        C_series=parsed["Cs"],
+        R_series=parsed["Rs"],
     )
 
 
@@ -539,6 +559,18 @@ def _neuron(r: _Reader, name: str, values: Mapping[str, Any]) -> NeuronSpec:
         "I_noise",
     ):
         r.check(parsed[key] >= 0, f"{path}.{key}", f"must be >= 0, got {parsed[key]:g}")
+    if parsed["C_series"] > 0 or math.isfinite(parsed["R_series"]):
+        names = ("Cs", "Rs") if model == "alif" else ("C_series", "R_series")
+        r.check(
+            parsed["C_series"] > 0 and 0 < parsed["R_series"] < math.inf,
+            f"{path}.{names[0]}",
+            f"the series soma needs both {names[0]} > 0 and a finite {names[1]} > 0",
+        )
+        r.check(
+            parsed["C_d"] == 0 and parsed["adapt_a"] == 0 and parsed["adapt_b"] == 0,
+            f"{path}.{names[0]}",
+            "a series soma does not combine with a dendrite or adaptation",
+        )
     noise_dt = parsed["noise_dt"]
     # one noise event per noise_dt: below 1 us a second of board time is > 1e6 events
     r.check(

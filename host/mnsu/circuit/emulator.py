@@ -227,6 +227,8 @@ class Emulator:
 
     def voltage(self, neuron: int) -> float:
         """Membrane voltage of unit `neuron` now (V)."""
+        if self.models[neuron].series:  # segments track V - Vs there
+            return self.segments[neuron].value(self.t)[0]
         return self.segments[neuron].voltage(self.t)
 
     def node_value(self, neuron: int, node: str) -> float:
@@ -253,9 +255,12 @@ class Emulator:
         return self.segments[rsyn.post].value(self.t)[model.rall_index[rsyn.slot][1]]
 
     def readout(self, neuron: int) -> float:
-        """Readout voltage I_M * R_read of unit `neuron` now (V): across Ra for an aLIF unit."""
+        """Readout voltage I_M * R_read of unit `neuron` now (V): across Ra for an aLIF unit,
+        the soma voltage Vs for a unit with a series soma."""
         seg = self.segments[neuron]
         model = self.models[neuron]
+        if model.series:  # the bursting neuron is read on its soma compartment (NCE23)
+            return seg.value(self.t)[model.idx_s]
         v = seg.voltage(self.t)
         if seg.on:
             return max(v - model.V_on, 0.0) * model.read_on

@@ -51,8 +51,13 @@ def membrane_and_on(emu: Emulator, neuron: int, times: FloatArray) -> tuple[Floa
     """Membrane voltage (V) and device state (1.0 = ON) of one unit at `times`."""
     volts = np.empty_like(times)
     on = np.zeros_like(times)
+    series = emu.models[neuron].series  # segments' V lists hold V - Vs there
     for lo, hi, seg in _spans(emu, neuron, times):
-        volts[lo:hi] = _evaluate(seg.vc, seg.rv, seg.cv, seg, times[lo:hi] - seg.t0)
+        dt = times[lo:hi] - seg.t0
+        if series:
+            volts[lo:hi] = _evaluate(seg.xc[0], seg.rx[0], seg.cx[0], seg, dt)
+        else:
+            volts[lo:hi] = _evaluate(seg.vc, seg.rv, seg.cv, seg, dt)
         on[lo:hi] = 1.0 if seg.on else 0.0
     return volts, on
 
@@ -69,6 +74,8 @@ def state_trace(emu: Emulator, neuron: int, index: int, times: FloatArray) -> Fl
 def readout(emu: Emulator, neuron: int, times: FloatArray) -> FloatArray:
     """Readout voltage I_M*R_read (V) of one unit at `times`."""
     model = emu.models[neuron]
+    if model.series:
+        return state_trace(emu, neuron, model.idx_s, times)
     volts, on = membrane_and_on(emu, neuron, times)
     on_value = np.maximum(volts - model.V_on, 0.0) * model.read_on
     off_value = volts * model.R_read / model.R_off

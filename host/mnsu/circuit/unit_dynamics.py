@@ -56,6 +56,7 @@ class GeneralState:
 
     e: float  # constant device source current (A)
     k_soma: list[float]  # constant state per ampere into the soma
+    k_device: list[float] | None  # per ampere of device source, if not k_soma (series soma)
     k_dend: list[float]  # constant state per ampere into the dendrite
     k_rall: list[list[float]]  # per two-stage synapse: constant state per ampere of pulse
     forced: list[tuple[list[float], float]]  # per tau group: state per ampere of c*exp(lam t)
@@ -82,6 +83,13 @@ class UnitModel:
         self.idx_u = 2 if self.resonant else -1
         self.idx_d = (1 + int(self.adaptive) + int(self.resonant)) if self.dendrite else -1
         self.size = 1 + int(self.adaptive) + int(self.resonant) + int(self.dendrite)
+        # A soma compartment in series with M (NCE23's bursting neuron): its voltage Vs is a
+        # state, and the device switches on V - Vs, so segments track that difference.
+        self.series = spec.C_series > 0.0
+        self.idx_s = -1
+        if self.series:
+            self.idx_s = self.size
+            self.size += 1
         # Incoming two-stage (Rall) synapses, (tau_s, stages) each: their currents Is1 (and
         # Is2) are state variables of this unit; rall_index[k] = (index of Is1, index of the
         # stage that flows into the membrane).
@@ -115,7 +123,7 @@ class UnitModel:
                 fv, fw, lam_used = self._particular(state, lam)
                 row.append((fv, fw, lam_used))
             self.particular.append(row)
-        if self.resonant or self.dendrite or self.rall:
+        if self.resonant or self.dendrite or self.rall or self.series:
             self.general = [self._general_state(on) for on in (False, True)]
         # Per device state, (nu1, nu2, w1, w2) as floats when the (V, w) eigenvalues are real
         # (None: a complex pair), so that rebase does real arithmetic in the common case;
@@ -149,6 +157,12 @@ class UnitModel:
             A[d, d] = -(1.0 / spec.R_d + 1.0 / spec.R_c) / spec.C_d
             A[d, 0] = 1.0 / (spec.R_c * spec.C_d)
         A[0, 0] = -g / C
+        if self.series:  # the device current (V - Vs)*g_M flows through Rs || Cs
+            g_m = g - 1.0 / spec.R_leak
+            sv = self.idx_s
+            A[0, sv] = g_m / C
+            A[sv, 0] = g_m / spec.C_series
+            A[sv, sv] = -(g_m + 1.0 / spec.R_series) / spec.C_series
         if self.adaptive:
             w = self.idx_w
             A[0, w] = -1.0 / C
@@ -190,6 +204,11 @@ class UnitModel:
         e_soma = np.zeros(n)
         e_soma[0] = 1.0 / self.C
         k_soma = -A_inv @ e_soma  # constant state per ampere into the soma
+        k_device = k_soma  # ... per ampere of the device's source V_on/R_on
+        if self.series:  # which flows from Cm into the series soma
+            e_dev_vec = e_soma.copy()
+            e_dev_vec[self.idx_s] = -1.0 / self.spec.C_series
+            k_device = -A_inv @ e_dev_vec
         k_dend = np.zeros(n)
         if self.dendrite:
             e_d = np.zeros(n)
@@ -225,6 +244,7 @@ class UnitModel:
         return GeneralState(
             e=e_dev,
             k_soma=[float(x) for x in k_soma],
+            k_device=[float(x) for x in k_device] if self.series else None,
             k_dend=[float(x) for x in k_dend],
             k_rall=k_rall,
             forced=forced,
@@ -290,12 +310,13 @@ class Segment:
         dt = t - self.t0
         exp = math.exp
         if not self.cr and len(self.xc) <= 2:  # the common LIF / adapting-LIF case
-            v = self.vc
+            v = self.xc[0]  # (not vc: with a series soma, vc and rv describe V - Vs)
+            rv = self.rx[0]
             w = self.xc[-1]
             rw = self.rx[-1]
             for k, r in enumerate(self.rr):
                 e = exp(r * dt)
-                v += self.rv[k] * e
+                v += rv[k] * e
                 w += rw[k] * e
             return [v, w] if len(self.xc) == 2 else [v]
         reals = [exp(r * dt) for r in self.rr]
@@ -765,9 +786,15 @@ def _rebase_general(
     pulses: Sequence[float],
 ) -> None:
     n = model.size
-    i_soma = current + gs.e
     i_dend = model.spec.I_bias_d
-    xc = [i_soma * ks + i_dend * kd for ks, kd in zip(gs.k_soma, gs.k_dend, strict=True)]
+    if gs.k_device is None:
+        i_soma = current + gs.e
+        xc = [i_soma * ks + i_dend * kd for ks, kd in zip(gs.k_soma, gs.k_dend, strict=True)]
+    else:
+        xc = [
+            current * ks + gs.e * kv + i_dend * kd
+            for ks, kv, kd in zip(gs.k_soma, gs.k_device, gs.k_dend, strict=True)
+        ]
     for pulse, k in zip(pulses, gs.k_rall, strict=False):
         if pulse != 0.0:
             for j in range(n):
@@ -795,7 +822,14 @@ def _rebase_general(
             rr.append(nu.real)
             for j in range(n):
                 rx[j].append((alpha * right[j]).real)
-    seg.vc = xc[0]
-    seg.rv, seg.rr = rx[0], rr
-    seg.cv, seg.cr = cx[0], cr
     seg.xc, seg.rx, seg.cx = xc, rx, cx
+    seg.rr, seg.cr = rr, cr
+    if model.series:  # events are on the voltage across M: V - Vs
+        sv = model.idx_s
+        seg.vc = xc[0] - xc[sv]
+        seg.rv = [a - b for a, b in zip(rx[0], rx[sv], strict=True)]
+        seg.cv = [a - b for a, b in zip(cx[0], cx[sv], strict=True)]
+        return
+    seg.vc = xc[0]
+    seg.rv = rx[0]
+    seg.cv = cx[0]
