@@ -125,6 +125,8 @@ def test_absent_board_and_link_loss_report_error_until_it_returns_and_sigint_com
 
     wait_for(at_neutral, 2.0, f"the leg in the safe (neutral) pose {neutral} after SIGINT")
     assert "safe pose commanded: neutral" in out
+    assert "Failed to publish log message to rosout" not in out  # clean exit
+    assert "Traceback" not in out
 
 
 @pytest.mark.parametrize(
