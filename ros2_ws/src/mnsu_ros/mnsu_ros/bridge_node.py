@@ -123,9 +123,8 @@ class BridgeNode(LifecycleNode):
         # them once it answers (so a node start never overwrites the board's calibration).
         startup: dict[str, object] = {}
         for p in BOARD_PARAMS:
-            got: Parameter[Any] = self.declare_parameter(
-                p.ros_name, _TYPES[p.ros_type], _board_descriptor(p)
-            )
+            kind = None if p.kind == "f" else _TYPES[p.ros_type]  # doubles: dynamic typing
+            got: Parameter[Any] = self.declare_parameter(p.ros_name, kind, _board_descriptor(p))
             if got.type_ != Parameter.Type.NOT_SET:
                 startup[p.ros_name] = got.value
         plan_update(startup, default_values())  # a bad value stops the node now (ParamError)
@@ -407,7 +406,14 @@ class BridgeNode(LifecycleNode):
         board: dict[str, RosValue] = {}
         for p in changes:
             if p.name in BY_ROS_NAME:
-                board[p.name] = p.value
+                if BY_ROS_NAME[p.name].kind == "f" and p.type_ == Parameter.Type.INTEGER:
+                    board[p.name] = float(p.value)
+                elif BY_ROS_NAME[p.name].kind == "f" and p.type_ != Parameter.Type.DOUBLE:
+                    return SetParametersResult(
+                        successful=False, reason=f"{p.name} must be a number; got {p.value!r}"
+                    )
+                else:
+                    board[p.name] = p.value
             elif p.name.startswith("diagnostics.") or p.name in ("port", "board_file"):
                 return SetParametersResult(successful=False, reason=f"{p.name} is read-only")
         if not board:
@@ -499,6 +505,9 @@ def _trigger(resp: Trigger.Response, fn: Any, ok: str) -> Trigger.Response:
 def _board_descriptor(p: Any) -> ParameterDescriptor:
     d = ParameterDescriptor(description=p.help)
     if p.kind == "f":
+        # doubles also take integers (`hip_amp_deg:=10`); the table's check sees the number
+        d.dynamic_typing = True
+        d.additional_constraints = "a number (integers accepted)"
         d.floating_point_range = [FloatingPointRange(from_value=p.minimum, to_value=p.maximum)]
     elif p.kind == "i":
         d.integer_range = [IntegerRange(from_value=int(p.minimum), to_value=int(p.maximum), step=1)]

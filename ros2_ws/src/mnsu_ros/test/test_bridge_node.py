@@ -175,6 +175,15 @@ def test_board_parameters_mirror_the_board(rig: Rig) -> None:
     assert rig.board_value("estop_pose") == 1.0
 
 
+def test_integers_are_accepted_for_double_parameters(rig: Rig) -> None:
+    res = rig.set(hip_amp_deg=20)  # an int, as `ros2 param set ... hip_amp_deg 20` sends
+    assert res[0].successful, res[0].reason
+    assert rig.board_value("hip_amp_deg") == 20.0
+    wait_for(lambda: rig.get("hip_amp_deg") == 20.0, 5.0, "mirrored")
+    res = rig.set(hip_amp_deg="wide")
+    assert not res[0].successful and "must be a number" in res[0].reason
+
+
 def test_parameter_set_reaches_the_board(rig: Rig) -> None:
     res = rig.set(hip_amp_deg=22.5, watchdog_timeout=0.4)
     assert all(r.successful for r in res), [r.reason for r in res]

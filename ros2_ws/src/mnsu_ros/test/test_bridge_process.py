@@ -156,8 +156,9 @@ def test_launch_file_parses_and_config_names_declared_parameters() -> None:
     code = compile(launch.read_text(), str(launch), "exec")
     assert "generate_launch_description" in code.co_names
     config = yaml.safe_load((PKG / "config" / "bridge.yaml").read_text())
-    params = config["mnsu_bridge"]["ros__parameters"]
-    node_params = {"port", "board_file", "joint_names", "neuron_names", "command_rate_hz"}
+    params = config["/**"]["ros__parameters"]
+    node_params = {"autostart", "port", "board_file", "joint_names", "neuron_names"}
+    node_params.add("command_rate_hz")
     flat = set()
     for key, value in params.items():
         if isinstance(value, dict):
