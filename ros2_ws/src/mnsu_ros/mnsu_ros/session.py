@@ -92,7 +92,9 @@ class SessionConfig:
     joint_names: tuple[str, str] = ("hip", "knee")
     command_rate_hz: float = 50.0  # joint commands per second while a trajectory runs
     connect_timeout_s: float = 2.0  # per attempt
-    retry_period_s: float = 0.5  # between attempts before the first connection
+    retry_period_s: float = 0.5  # first wait between attempts before the first connection
+    retry_max_s: float = 2.0  # the wait doubles up to this
+    warn_max_s: float = 60.0  # WARN "still no board" at 2, 4, 8 ... s, then this often
     request_timeout_s: float = 3.0  # a real board answers in ms; a loaded virtual one later
     clock_window_s: float = 10.0
 
@@ -208,6 +210,10 @@ class BoardSession:
         link = self.link
         assert link is not None
         started = False
+        failures = 0
+        delay = self.config.retry_period_s
+        warn_every = 2.0
+        next_warn = time.monotonic() + warn_every
         while not self._stop.is_set():
             if not started:
                 try:
@@ -223,8 +229,18 @@ class BoardSession:
                     log.error("%s", exc)
                     return  # a wrong firmware does not get better by retrying
                 except mlink.LinkError as exc:
+                    # a missing or failing port: one ERROR, then a WARN with growing spacing
                     self.last_error = str(exc)
-                    self._stop.wait(self.config.retry_period_s)
+                    failures += 1
+                    now = time.monotonic()
+                    if failures == 1:
+                        log.error("no board: %s; retrying", exc)
+                    elif now >= next_warn:
+                        log.warning("still no board after %d attempts: %s", failures, exc)
+                        warn_every = min(2 * warn_every, self.config.warn_max_s)
+                        next_warn = now + warn_every
+                    self._stop.wait(delay)
+                    delay = min(2 * delay, self.config.retry_max_s)
                     continue
             if self._sync_needed.wait(0.1) and not self._stop.is_set():
                 self._sync_needed.clear()

@@ -117,6 +117,7 @@ def test_absent_board_and_link_loss_report_error_until_it_returns_and_sigint_com
             proc.communicate(timeout=10.0)
     assert proc.returncode == 0, out
     assert "reconnecting" in out  # the link loss was logged as an error
+    assert out.count("no board: ") == 1, out  # the absent board: one ERROR, then WARNs
     neutral = (0.0, 10.0)  # hip_neutral_deg, knee_neutral_deg defaults
 
     def at_neutral() -> bool:
