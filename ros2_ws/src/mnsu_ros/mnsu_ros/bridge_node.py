@@ -440,8 +440,10 @@ class BridgeNode(LifecycleNode):
             (list(pt.positions), pt.time_from_start.sec + pt.time_from_start.nanosec * 1e-9)
             for pt in msg.points
         ]
+        velocities = [list(pt.velocities) for pt in msg.points]
+        start_ns = msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
         try:
-            self.session.start_trajectory(list(msg.joint_names), points)
+            self.session.start_trajectory(list(msg.joint_names), points, velocities, start_ns)
         except CommandError as exc:
             self.get_logger().warning(str(exc))
 

@@ -411,12 +411,18 @@ class BoardSession:
         }
 
     def start_trajectory(
-        self, names: Sequence[str], points: Sequence[tuple[Sequence[float], float]]
+        self,
+        names: Sequence[str],
+        points: Sequence[tuple[Sequence[float], float]],
+        velocities: Sequence[Sequence[float]] | None = None,
+        start_ns: int = 0,
     ) -> Trajectory:
         """Check a trajectory and run it (replacing any running one); CommandError if refused.
 
         Refused unless connected, in HOST mode, not e-stopped, with known joint names, finite
-        positions within the board's joint limits and non-decreasing times.
+        positions within the board's joint limits and non-decreasing times. start_ns: its
+        header.stamp in host (ROS) time; 0 = now. A later start holds the current pose until
+        then; an earlier one joins the trajectory where it would be by now.
         """
         with self._plock:
             latest = self.latest
@@ -435,14 +441,22 @@ class BoardSession:
             start = (latest.hip_deg, latest.knee_deg)
             try:
                 traj = check_trajectory(
-                    names, points, self.config.joint_names, self.joint_limits_deg(), start
+                    names,
+                    points,
+                    self.config.joint_names,
+                    self.joint_limits_deg(),
+                    start,
+                    velocities,
                 )
             except TrajectoryError as exc:
                 self.refused_commands += 1
                 raise CommandError(f"joint command refused: {exc}") from exc
+        t0 = time.monotonic()
+        if start_ns:
+            t0 += (start_ns - self._host_time_ns()) * 1e-9
         with self._traj_lock:
             self._traj_gen += 1
-            self._traj = (traj, time.monotonic(), start, self._traj_gen)
+            self._traj = (traj, t0, start, self._traj_gen)
         self._traj_wake.set()
         return traj
 
@@ -466,6 +480,10 @@ class BoardSession:
                 continue
             traj, t0, start, gen = job
             elapsed = time.monotonic() - t0
+            if elapsed < 0:  # header.stamp in the future: hold the start pose until then
+                self._traj_wake.wait(min(period, -elapsed))
+                self._traj_wake.clear()
+                continue
             hip, knee = traj.sample(elapsed, start)
             link = self.link
             try:

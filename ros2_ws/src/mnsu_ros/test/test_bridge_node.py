@@ -384,6 +384,25 @@ def test_joint_trajectory_moves_the_leg_within_one_degree(rig: Rig) -> None:
     wait_for(reported, 2.0, f"joint_states at {target} deg")
 
 
+def test_trajectory_starts_at_its_header_stamp(rig: Rig) -> None:
+    """header.stamp in the future: the leg holds its pose until then (ROS time is the host's
+    clock, so this is a host-time check), then follows the trajectory."""
+    rig.mode("host")
+    wait_for(lambda: not rig.bridge.session.trajectory_active, 5.0, "no trajectory running")
+    pose = (rig.vb.state.hip_deg, rig.vb.state.knee_deg)
+    target = (pose[0] + (15.0 if pose[0] < 10.0 else -15.0), pose[1])
+    msg = trajectory(JOINTS, ([math.radians(target[0]), math.radians(target[1])], 0.3))
+    start_ns = rig.bridge.get_clock().now().nanoseconds + 1_500_000_000
+    msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(start_ns, 1_000_000_000)
+    rig.traj_pub.publish(msg)
+    wait_for(lambda: rig.bridge.session.trajectory_active, 5.0, "accepted")
+    while time.time_ns() < start_ns - 300_000_000:
+        assert abs(rig.vb.state.hip_deg - pose[0]) < 0.5, "moved before header.stamp"
+        time.sleep(0.02)
+    wait_for(lambda: abs(rig.vb.state.hip_deg - target[0]) < 1.0, 8.0, f"hip at {target[0]}")
+    assert time.time_ns() >= start_ns
+
+
 def test_estop_latches_the_safe_pose_and_reset_clears_it(rig: Rig) -> None:
     rig.mode("host")
     rig.traj_pub.publish(trajectory(JOINTS, ([math.radians(25.0), math.radians(50.0)], 0.3)))
