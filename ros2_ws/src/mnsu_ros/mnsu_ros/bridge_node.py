@@ -56,13 +56,8 @@ from mnsu_ros.parameters import (
     plan_update,
 )
 from mnsu_ros.safety import SafetyMonitor, Transition
-from mnsu_ros.session import (
-    BoardSession,
-    CommandError,
-    SessionConfig,
-    board_joint_names,
-    board_probe_names,
-)
+from mnsu_ros.session import BoardSession, CommandError, SessionConfig
+from mnsu_ros.virtual import board_joint_names, board_probe_names
 
 _TYPES = {
     "double": Parameter.Type.DOUBLE,
