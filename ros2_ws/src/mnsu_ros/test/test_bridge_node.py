@@ -34,9 +34,10 @@ from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 JOINTS = ["leg_hip", "leg_knee"]
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-# The virtual board shares this process (and its GIL) with both nodes: a deep queue keeps the
-# tester from dropping samples it reads late; it matches the bridge's sensor-data publisher.
-DEEP_BEST_EFFORT = QoSProfile(depth=2000, reliability=ReliabilityPolicy.BEST_EFFORT)
+# The virtual board shares this process (and its GIL) with both nodes: a deep reliable queue
+# (with the publishers' depth raised to match, in the fixture) keeps the tester from losing
+# samples it reads late; a best-effort one loses them on a loaded machine.
+DEEP_RELIABLE = QoSProfile(depth=2000, reliability=ReliabilityPolicy.RELIABLE)
 
 
 @dataclass
@@ -113,9 +114,9 @@ def rig() -> Iterator[Rig]:
     tester = Node("bridge_tester")
     col = {k: Collector() for k in ("js", "contact", "neurons", "events", "rosout")}
     tester.create_subscription(Log, "/rosout", col["rosout"], QoSProfile(depth=1000))
-    tester.create_subscription(JointState, "joint_states", col["js"], DEEP_BEST_EFFORT)
-    tester.create_subscription(FootContact, "foot_contact", col["contact"], DEEP_BEST_EFFORT)
-    tester.create_subscription(NeuronState, "cpg/neurons", col["neurons"], DEEP_BEST_EFFORT)
+    tester.create_subscription(JointState, "joint_states", col["js"], DEEP_RELIABLE)
+    tester.create_subscription(FootContact, "foot_contact", col["contact"], DEEP_RELIABLE)
+    tester.create_subscription(NeuronState, "cpg/neurons", col["neurons"], DEEP_RELIABLE)
     tester.create_subscription(CpgEvent, "cpg/events", col["events"], QoSProfile(depth=1000))
     rig = Rig(
         bridge=bridge,
@@ -247,8 +248,10 @@ def test_joint_states_arrive_at_the_telemetry_rate_with_names_and_monotonic_stam
     back = [(i, b - a) for i, (a, b) in enumerate(zip(stamps_ns, stamps_ns[1:], strict=False))]
     assert not [(i, d) for i, d in back if d <= 0], "stamps not strictly increasing (ns)"
     stamps = [ns * 1e-9 for ns in stamps_ns]
-    # messages per second of board time (the two window ends see the same pipeline delay)
-    rate = len(msgs) / (b1 - b0)
+    # messages per second of their own stamps (board time + the clock offset estimate): a
+    # loaded machine delays the window's ends in wall time by different amounts, the stamps
+    # do not move with it; every frame lost would lower the rate
+    rate = (len(msgs) - 1) / (stamps_ns[-1] - stamps_ns[0]) * 1e9
     stats = rig.bridge.session.link.stats  # type: ignore[union-attr]
     assert rate == pytest.approx(200.0, rel=0.05), (len(msgs), b1 - b0, stats)
     assert all(list(m.name) == JOINTS for m in msgs)
@@ -283,7 +286,9 @@ def test_foot_contact_toggles_once_per_step(rig: Rig) -> None:
     touchdowns = sum(1 for a, b in zip(contact, contact[1:], strict=False) if b and not a)
     liftoffs = sum(1 for a, b in zip(contact, contact[1:], strict=False) if a and not b)
     assert len(steps) >= 4, f"only {len(steps)} flexor bursts in 6 s"
-    assert abs(touchdowns - len(steps)) <= 1, (touchdowns, len(steps))
+    contact_on = sum(1 for e in events if e.kind == CpgEvent.CONTACT_ON)
+    stats = rig.bridge.session.link.stats  # type: ignore[union-attr]
+    assert abs(touchdowns - len(steps)) <= 1, (touchdowns, len(steps), contact_on, stats)
     assert abs(liftoffs - len(steps)) <= 1, (liftoffs, len(steps))
 
 
@@ -305,7 +310,7 @@ def test_raising_drive_lengthens_the_step_period_as_the_hco_curve_says(rig: Rig)
     """On leg.yaml a higher descending drive gives a longer HCO period (lower step rate)."""
     rig.mode("cpg")
     periods = {}
-    for level, window in ((0.2, 3.0), (0.8, 5.0)):
+    for level, window in ((0.2, 3.0), (0.8, 6.5)):
         rig.drive_pub.publish(Float64(data=level))
         wait_for(
             lambda lv=level: rig.board_value("drive_level") == pytest.approx(lv),  # type: ignore[misc]
