@@ -1,4 +1,5 @@
-"""Bench: mnsu_bridge telemetry at 500 Hz to a separate ROS subscriber process.
+"""Bench: mnsu_bridge telemetry at 500 Hz to a separate ROS subscriber process, and the
+e-stop round trip while a 44-parameter set is in flight.
 
     .venv/bin/python bench/ros_telemetry.py [--duration 60] [--rate 500] [--executor events]
     .venv/bin/python bench/ros_telemetry.py --executor both   # both executors, side by side
@@ -11,8 +12,14 @@ the header stamp (board time mapped to ROS time by the bridge's minimum-delay of
 the constant part of the serial delay is inside the offset, so this latency is what the board
 clock -> ROS stamp -> subscriber path adds beyond the fastest frame seen).
 
-Sent = telemetry frames the board produced in the window, from board time (stamps are board
-times at 1/rate spacing): received / sent is the delivery ratio. Prints one JSON object.
+The subscriber uses rclpy's default QoS (reliable, depth 10), as most ROS nodes do. Sent =
+telemetry frames the board produced in the window, from board time (stamps are board times at
+1/rate spacing): received / sent is the delivery ratio.
+
+Then `--estop-rounds` times: an atomic set of every board parameter but mode (44 values, one
+serial round trip each, at their current values) is sent, and 20 ms later `estop` is called;
+the wall time from the call to its response (the bridge answers once the board acknowledged
+the latch) is the e-stop latency; then reset_estop and mode cpg again. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import time
 from pathlib import Path
 
 
-def subscriber(duration_s: float, rate_hz: float, executor_kind: str) -> None:
+def subscriber(duration_s: float, rate_hz: float, executor_kind: str, estop_rounds: int) -> None:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
     from rclpy.node import Node
@@ -44,7 +51,8 @@ def subscriber(duration_s: float, rate_hz: float, executor_kind: str) -> None:
         arrivals.append(time.time_ns())
         stamps.append(msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec)
 
-    qos = QoSProfile(depth=1000, reliability=ReliabilityPolicy.BEST_EFFORT)
+    qos = QoSProfile(depth=10)  # rclpy's default profile
+    assert qos.reliability == ReliabilityPolicy.RELIABLE
     node.create_subscription(JointState, "joint_states", got, qos)
     if executor_kind == "events":
         from rclpy.experimental import EventsExecutor
@@ -70,23 +78,71 @@ def subscriber(duration_s: float, rate_hz: float, executor_kind: str) -> None:
     sent = round(span_s * rate_hz) + 1
     lat_ms = sorted((a - s) * 1e-6 for s, a in pairs)
     gaps = [(b[0] - a[0]) * 1e-6 for a, b in zip(pairs, pairs[1:], strict=False)]
-    print(
-        json.dumps(
-            {
-                "window_s": round(span_s, 3),
-                "sent": sent,
-                "received": len(pairs),
-                "received_over_sent": round(len(pairs) / sent, 5),
-                "latency_ms_median": round(statistics.median(lat_ms), 3),
-                "latency_ms_p99": round(lat_ms[int(0.99 * (len(lat_ms) - 1))], 3),
-                "latency_ms_max": round(lat_ms[-1], 3),
-                "stamp_gap_ms_max": round(max(gaps), 3),
-                "executor": executor_kind,
-            }
-        )
-    )
+    report = {
+        "qos": "default (reliable, depth 10)",
+        "window_s": round(span_s, 3),
+        "sent": sent,
+        "received": len(pairs),
+        "received_over_sent": round(len(pairs) / sent, 5),
+        "latency_ms_median": round(statistics.median(lat_ms), 3),
+        "latency_ms_p99": round(lat_ms[int(0.99 * (len(lat_ms) - 1))], 3),
+        "latency_ms_max": round(lat_ms[-1], 3),
+        "stamp_gap_ms_max": round(max(gaps), 3),
+        "executor": executor_kind,
+    }
+    if estop_rounds:
+        report.update(estop_under_parameter_set(node, executor, estop_rounds))
+    print(json.dumps(report))
     node.destroy_node()
     rclpy.try_shutdown()
+
+
+def estop_under_parameter_set(node: object, executor: object, rounds: int) -> dict[str, object]:
+    """E-stop round trips (wall time) with a 44-parameter atomic set in flight."""
+    from mnsu_ros.parameters import BOARD_PARAMS
+    from rclpy.parameter import Parameter, parameter_value_to_python
+    from rclpy.parameter_client import AsyncParameterClient
+    from std_srvs.srv import Trigger
+
+    def wait(future: object, timeout_s: float = 20.0) -> object:
+        deadline = time.monotonic() + timeout_s
+        while not future.done():  # type: ignore[attr-defined]
+            if time.monotonic() > deadline:
+                raise TimeoutError("no answer from mnsu_bridge")
+            executor.spin_once(timeout_sec=0.001)  # type: ignore[attr-defined]
+        return future.result()  # type: ignore[attr-defined]
+
+    params = AsyncParameterClient(node, "mnsu_bridge")  # type: ignore[arg-type]
+    estop = node.create_client(Trigger, "estop")  # type: ignore[attr-defined]
+    reset = node.create_client(Trigger, "reset_estop")  # type: ignore[attr-defined]
+    names = [p.ros_name for p in BOARD_PARAMS if p.ros_name != "mode"]
+    got = wait(params.get_parameters(names))
+    updates = [
+        Parameter(n, value=parameter_value_to_python(v))
+        for n, v in zip(names, got.values, strict=True)  # type: ignore[attr-defined]
+    ]
+    latencies: list[float] = []
+    for _ in range(rounds):
+        pending = params.set_parameters_atomically(updates)
+        start = time.monotonic() + 0.02
+        while time.monotonic() < start:
+            executor.spin_once(timeout_sec=0.001)  # type: ignore[attr-defined]
+        t0 = time.monotonic()
+        answer = wait(estop.call_async(Trigger.Request()))
+        latencies.append((time.monotonic() - t0) * 1e3)
+        if not answer.success:  # type: ignore[attr-defined]
+            return {"estop_error": answer.message}  # type: ignore[attr-defined]
+        wait(pending)
+        wait(reset.call_async(Trigger.Request()))
+        wait(params.set_parameters([Parameter("mode", value="cpg")]))
+    latencies.sort()
+    return {
+        "estop_rounds": rounds,
+        "estop_params_in_set": len(updates),
+        "estop_ms_median": round(statistics.median(latencies), 2),
+        "estop_ms_p99": round(latencies[int(0.99 * (len(latencies) - 1))], 2),
+        "estop_ms_max": round(latencies[-1], 2),
+    }
 
 
 def main() -> int:
@@ -94,18 +150,21 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=60.0, help="measured window (s)")
     ap.add_argument("--rate", type=int, default=500, help="telemetry rate (Hz, <= 1000)")
     ap.add_argument("--executor", choices=("events", "single", "both"), default="events")
+    ap.add_argument("--estop-rounds", type=int, default=50, help="e-stop calls (0: none)")
     ap.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.subscriber:
-        subscriber(args.duration, args.rate, args.executor)
+        subscriber(args.duration, args.rate, args.executor, args.estop_rounds)
         return 0
     kinds = ("events", "single") if args.executor == "both" else (args.executor,)
-    results = {kind: run_once(args.duration, args.rate, kind) for kind in kinds}
+    results = {kind: run_once(args.duration, args.rate, kind, args.estop_rounds) for kind in kinds}
     print(json.dumps(results if len(results) > 1 else results[kinds[0]]))
     return 0 if all("error" not in r for r in results.values()) else 1
 
 
-def run_once(duration_s: float, rate_hz: int, executor_kind: str) -> dict[str, object]:
+def run_once(
+    duration_s: float, rate_hz: int, executor_kind: str, estop_rounds: int
+) -> dict[str, object]:
     """One bridge + one subscriber process; the subscriber's figures."""
     env = dict(os.environ)
     env.pop("_ROS_WHEELS_BOOTSTRAP_COMPLETE", None)
@@ -123,8 +182,9 @@ def run_once(duration_s: float, rate_hz: int, executor_kind: str) -> dict[str, o
     try:
         sub = subprocess.run(
             [sys.executable, __file__, "--subscriber", "--duration", str(duration_s),
-             "--rate", str(rate_hz), "--executor", executor_kind],
-            env=env, capture_output=True, text=True, timeout=duration_s + 120,
+             "--rate", str(rate_hz), "--executor", executor_kind,
+             "--estop-rounds", str(estop_rounds)],
+            env=env, capture_output=True, text=True, timeout=duration_s + 120 + 5 * estop_rounds,
         )  # fmt: skip
     finally:
         bridge.send_signal(signal.SIGINT)

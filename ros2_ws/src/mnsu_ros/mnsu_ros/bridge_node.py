@@ -16,6 +16,7 @@ Run: `mnsu-ros-bridge --ros-args -p port:=virtual` (venv) or `ros2 run mnsu_ros 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from typing import Any
 
@@ -31,27 +32,32 @@ from rcl_interfaces.msg import (
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
+from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from mnsu import link as mlink
+from mnsu.cosim.virtual_board import VirtualBoardError
 from mnsu_ros import diagnostics as diag
 from mnsu_ros import feedback
-from mnsu_ros.parameters import BOARD_PARAMS, BY_ROS_NAME, ParamError, RosValue
-from mnsu_ros.safety import SafetyMonitor, Transition
-from mnsu_ros.session import (
-    BoardSession,
-    CommandError,
-    SessionConfig,
-    board_joint_names,
-    board_probe_names,
+from mnsu_ros.parameters import (
+    BOARD_PARAMS,
+    BY_ROS_NAME,
+    ParamError,
+    RosValue,
+    default_values,
+    plan_update,
 )
+from mnsu_ros.safety import SafetyMonitor, Transition
+from mnsu_ros.session import BoardSession, CommandError, SessionConfig
+from mnsu_ros.virtual import board_joint_names, board_probe_names
 
 _TYPES = {
     "double": Parameter.Type.DOUBLE,
@@ -68,11 +74,22 @@ EVENT_QOS = QoSProfile(depth=500, reliability=ReliabilityPolicy.RELIABLE)
 OVERRIDABLE = QoSOverridingOptions.with_default_policies()
 
 
-class BridgeNode(Node):
-    """The mnsu board on ROS 2 (see the module docstring)."""
+class BridgeNode(LifecycleNode):
+    """The mnsu board on ROS 2 (see the module docstring), a managed (lifecycle) node:
+
+    configure   start the virtual board if asked, open the link (in the background, retried
+                until the board answers) and mirror the board's parameters
+    activate    publish the streams and accept joint commands and drive
+    deactivate  command the safe pose, stop publishing and commanding
+    cleanup     close the link (and the virtual board)
+
+    E-stop, reset and /diagnostics work in every configured state. With `autostart` (default
+    true) the node configures and activates itself, for plain `ros2 run`.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("mnsu_bridge", **kwargs)
+        autostart = self._declare("autostart", True, "configure and activate at start")
         port = self._declare("port", "virtual", "device path, pyserial URL, or virtual")
         self.board_file = str(self._declare("board_file", "", "board file ('' = leg.yaml)"))
         names = board_joint_names(self.board_file) or ("hip", "knee")
@@ -101,35 +118,34 @@ class BridgeNode(Node):
         # them once it answers (so a node start never overwrites the board's calibration).
         startup: dict[str, object] = {}
         for p in BOARD_PARAMS:
-            got: Parameter[Any] = self.declare_parameter(
-                p.ros_name, _TYPES[p.ros_type], _board_descriptor(p)
-            )
+            kind = None if p.kind == "f" else _TYPES[p.ros_type]  # doubles: dynamic typing
+            got: Parameter[Any] = self.declare_parameter(p.ros_name, kind, _board_descriptor(p))
             if got.type_ != Parameter.Type.NOT_SET:
                 startup[p.ros_name] = got.value
+        plan_update(startup, default_values())  # a bad value stops the node now (ParamError)
+        self.startup = startup
         _forward_logging(self)
         self._mirroring = False
         self._values_seen = -1
         self._mode_shown: str | None = None
-        self.session = BoardSession(
-            SessionConfig(
-                port=str(port),
-                board_file=self.board_file,
-                joint_names=(joint_names[0], joint_names[1]),
-                command_rate_hz=rate,
-            ),
-            on_telemetry=self._publish_telemetry,
-            on_event=self._publish_event,
-            on_connection=self._connection_changed,
-            on_log=self._board_log,
-            host_time_ns=lambda: self.get_clock().now().nanoseconds,
+        self.config = SessionConfig(
+            port=str(port),
+            board_file=self.board_file,
+            joint_names=(joint_names[0], joint_names[1]),
+            command_rate_hz=rate,
         )
+        self.session = self._new_session()
+        self.configured = False
+        self.active = False
         self.neurons = self._neurons()
         self.safety = SafetyMonitor()
         self.joint_state_pub = self._publisher(JointState, "joint_states", STREAM_QOS)
         self.neurons_pub = self._publisher(NeuronState, "cpg/neurons", STREAM_QOS)
         self.contact_pub = self._publisher(FootContact, "foot_contact", STREAM_QOS)
         self.events_pub = self._publisher(CpgEvent, "cpg/events", EVENT_QOS)
-        self.diag_pub = self._publisher(DiagnosticArray, "/diagnostics", STREAM_QOS)
+        self.diag_pub = self.create_publisher(
+            DiagnosticArray, "/diagnostics", STREAM_QOS, qos_overriding_options=OVERRIDABLE
+        )
         # E-stop first: its services have a callback group of their own, so with the
         # multi-threaded executor (main) they run while a parameter set (the default group,
         # one serial round trip per value) or a command is still waiting on the board.
@@ -159,15 +175,74 @@ class BridgeNode(Node):
         )
         # the mirror shares the parameter services' (default) group: never during a user's set
         self.create_timer(0.05, self._mirror_board_parameters)
-        self.session.start(startup)
-        self.get_logger().info(
-            f"mnsu_bridge on {self.session.config.port}"
-            + (f" (virtual board at {self.session.virtual.port})" if self.session.virtual else "")
+        if autostart:
+            self.trigger_configure()
+            self.trigger_activate()
+
+    def _new_session(self) -> BoardSession:
+        return BoardSession(
+            self.config,
+            on_telemetry=self._publish_telemetry,
+            on_event=self._publish_event,
+            on_connection=self._connection_changed,
+            on_log=self._board_log,
+            host_time_ns=lambda: self.get_clock().now().nanoseconds,
         )
 
+    # ------------------------------------------------------------------ lifecycle
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        try:
+            self.session.start(self.startup)
+        except (ParamError, VirtualBoardError, OSError) as exc:
+            self.get_logger().error(f"configure failed: {exc}")
+            self.session = self._new_session()
+            return TransitionCallbackReturn.FAILURE
+        self.configured = True
+        virtual = self.session.virtual
+        self.get_logger().info(
+            f"configured: board on {self.config.port}"
+            + (f" (virtual board at {virtual.port})" if virtual else "")
+        )
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self.active = True
+        self.get_logger().info("active: publishing, accepting joint commands and drive")
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self.active = False
+        self.session.cancel_trajectory()
+        try:
+            self.get_logger().info(f"deactivated: safe pose {self.session.command_safe_pose()}")
+        except CommandError as exc:
+            self.get_logger().warning(f"deactivated; safe pose not commanded: {exc}")
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._close(safe_pose=False)  # deactivate already commanded it
+        self.get_logger().info("cleaned up: link closed")
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._close(safe_pose=True)
+        return TransitionCallbackReturn.SUCCESS
+
+    def _close(self, safe_pose: bool) -> None:
+        self.active = False
+        if self.configured:
+            self.session.close(safe_pose=safe_pose)
+            self.configured = False
+            self.session = self._new_session()
+            self._values_seen = -1
+            self._mode_shown = None
+
     def _publisher(self, msg_type: Any, topic: str, qos: QoSProfile) -> Any:
-        """A publisher whose QoS the `qos_overrides` parameters can change at start."""
-        return self.create_publisher(msg_type, topic, qos, qos_overriding_options=OVERRIDABLE)
+        """A lifecycle publisher (silent unless active) whose QoS the `qos_overrides`
+        parameters can change at start."""
+        return self.create_lifecycle_publisher(
+            msg_type, topic, qos, qos_overriding_options=OVERRIDABLE
+        )
 
     def _declare(self, name: str, default: Any, text: str) -> Any:
         """A node setting fixed at start (read-only); its value."""
@@ -251,6 +326,8 @@ class BridgeNode(Node):
             log.debug(text)
 
     def _publish_diagnostics(self) -> None:
+        if not self.configured:
+            return
         s = self.session
         now = s.link_sample()
         statuses = [diag.link_status(now, self._prev_link, self.diag_period, self.thresholds)]
@@ -324,7 +401,14 @@ class BridgeNode(Node):
         board: dict[str, RosValue] = {}
         for p in changes:
             if p.name in BY_ROS_NAME:
-                board[p.name] = p.value
+                if BY_ROS_NAME[p.name].kind == "f" and p.type_ == Parameter.Type.INTEGER:
+                    board[p.name] = float(p.value)
+                elif BY_ROS_NAME[p.name].kind == "f" and p.type_ != Parameter.Type.DOUBLE:
+                    return SetParametersResult(
+                        successful=False, reason=f"{p.name} must be a number; got {p.value!r}"
+                    )
+                else:
+                    board[p.name] = p.value
             elif p.name.startswith("diagnostics.") or p.name in ("port", "board_file"):
                 return SetParametersResult(successful=False, reason=f"{p.name} is read-only")
         if not board:
@@ -337,17 +421,30 @@ class BridgeNode(Node):
         self.get_logger().info("board parameters set: " + ", ".join(f"{n}={v}" for n, v in applied))
         return SetParametersResult(successful=True)
 
+    def _inactive(self, what: str) -> bool:
+        if self.active:
+            return False
+        self.session.refused_commands += 1
+        self.get_logger().warning(f"{what} refused: the node is not active (lifecycle)")
+        return True
+
     def _joint_commands(self, msg: JointTrajectory) -> None:
+        if self._inactive("joint command"):
+            return
         points = [
             (list(pt.positions), pt.time_from_start.sec + pt.time_from_start.nanosec * 1e-9)
             for pt in msg.points
         ]
+        velocities = [list(pt.velocities) for pt in msg.points]
+        start_ns = msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
         try:
-            self.session.start_trajectory(list(msg.joint_names), points)
+            self.session.start_trajectory(list(msg.joint_names), points, velocities, start_ns)
         except CommandError as exc:
             self.get_logger().warning(str(exc))
 
     def _drive(self, msg: Float64) -> None:
+        if self._inactive("cpg/drive"):
+            return
         try:
             self.session.set_drive(msg.data)
         except CommandError as exc:
@@ -362,8 +459,8 @@ class BridgeNode(Node):
         return _trigger(resp, self.session.reset_estop, "e-stop cleared; mode idle")
 
     def shutdown(self) -> None:
-        """Command the safe pose and close the board (also called after rclpy shut down)."""
-        self.session.close(safe_pose=True)
+        """Command the safe pose and close the board (the node's last act before exit)."""
+        self._close(safe_pose=True)
 
 
 class _RosLogHandler(logging.Handler):
@@ -405,6 +502,9 @@ def _trigger(resp: Trigger.Response, fn: Any, ok: str) -> Trigger.Response:
 def _board_descriptor(p: Any) -> ParameterDescriptor:
     d = ParameterDescriptor(description=p.help)
     if p.kind == "f":
+        # doubles also take integers (`hip_amp_deg:=10`); the table's check sees the number
+        d.dynamic_typing = True
+        d.additional_constraints = "a number (integers accepted)"
         d.floating_point_range = [FloatingPointRange(from_value=p.minimum, to_value=p.maximum)]
     elif p.kind == "i":
         d.integer_range = [IntegerRange(from_value=int(p.minimum), to_value=int(p.maximum), step=1)]
@@ -422,8 +522,17 @@ def executor() -> MultiThreadedExecutor:
     return MultiThreadedExecutor(num_threads=EXECUTOR_THREADS)
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(args: list[str] | None = None) -> int:
-    rclpy.init(args=args)
+    # SIGINT/SIGTERM end the spin here, with the context still valid: the safe pose and its
+    # log line go out before rclpy shuts down (rclpy's own handler would shut the context
+    # first, and the last log lines would fail to reach /rosout).
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     node: BridgeNode | None = None
     code = 0
     try:

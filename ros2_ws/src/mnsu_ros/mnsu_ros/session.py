@@ -1,4 +1,4 @@
-"""The board behind the bridge: link, virtual board, parameters, trajectories (no rclpy).
+"""The board behind the bridge: link, parameters, trajectories (no rclpy).
 
 `BoardSession` owns one `mnsu.link.Link` (and, for port "virtual", a virtual board started in
 this process). It keeps trying to connect until the board answers; after that the link itself
@@ -14,23 +14,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
 
 from mnsu import link as mlink
-from mnsu.cosim.virtual_board import VirtualBoardError
-from mnsu.paths import DEFAULT_BOARD
 from mnsu.protocol import POSE_HOLD, POSE_NEUTRAL, pose_name
 from mnsu_ros import diagnostics as diag
 from mnsu_ros.board_clock import BoardClock
 from mnsu_ros.parameters import BY_ROS_NAME, BY_TABLE_NAME, ParamError, plan_update
 from mnsu_ros.trajectory import Trajectory, TrajectoryError, check_trajectory
+from mnsu_ros.virtual import VirtualBoardLike, start_virtual_board
 
 log = logging.getLogger("mnsu_ros")
 
@@ -41,50 +36,6 @@ class CommandError(RuntimeError):
     """A command refused before or by the board; str() is the reason."""
 
 
-class VirtualBoardLike(Protocol):
-    @property
-    def port(self) -> str: ...
-
-    def close(self) -> None: ...
-
-
-SWITCH_INTERVAL_S = 0.0002  # s: interpreter-lock hand-over while a virtual board runs here
-
-
-class InProcessVirtualBoard:
-    """mnsu.cosim.virtual_board.VirtualBoard paced in real time on a thread of this process."""
-
-    def __init__(self, board_file: str) -> None:
-        from mnsu.cosim.virtual_board import VirtualBoard
-
-        # The firmware runs in a child process. Ctrl-C in a terminal (or `timeout`) signals
-        # the whole process group; with SIGINT/SIGTERM blocked while the child is spawned it
-        # inherits them blocked, keeps running, and the node can still command the safe pose
-        # on its way out (the child is then killed explicitly).
-        # The board thread makes thousands of short blocking pipe calls per second to the
-        # firmware; each must win the interpreter lock back from the executor threads, which
-        # by default hold it up to 5 ms: measured, the real-time board then ran at 0.03x.
-        # A 0.2 ms switch interval lets it keep real time (measured 1.00x).
-        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
-        blocked = {signal.SIGINT, signal.SIGTERM}
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-        try:
-            self.board = VirtualBoard(board_file or DEFAULT_BOARD, realtime=True)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
-        self.board.start()
-
-    @property
-    def port(self) -> str:
-        return self.board.path
-
-    def close(self) -> None:
-        try:
-            self.board.stop()
-        except VirtualBoardError as exc:
-            log.warning("%s", exc)
-
-
 @dataclass(frozen=True)
 class SessionConfig:
     port: str = VIRTUAL
@@ -92,14 +43,11 @@ class SessionConfig:
     joint_names: tuple[str, str] = ("hip", "knee")
     command_rate_hz: float = 50.0  # joint commands per second while a trajectory runs
     connect_timeout_s: float = 2.0  # per attempt
-    retry_period_s: float = 0.5  # between attempts before the first connection
+    retry_period_s: float = 0.5  # first wait between attempts before the first connection
+    retry_max_s: float = 2.0  # the wait doubles up to this
+    warn_max_s: float = 60.0  # WARN "still no board" at 2, 4, 8 ... s, then this often
     request_timeout_s: float = 3.0  # a real board answers in ms; a loaded virtual one later
     clock_window_s: float = 10.0
-
-
-def start_virtual_board(board_file: str) -> VirtualBoardLike:
-    """A virtual board (emulator + firmware under MicroPython + leg) behind a pty, real time."""
-    return InProcessVirtualBoard(board_file)
 
 
 class BoardSession:
@@ -208,6 +156,10 @@ class BoardSession:
         link = self.link
         assert link is not None
         started = False
+        failures = 0
+        delay = self.config.retry_period_s
+        warn_every = 2.0
+        next_warn = time.monotonic() + warn_every
         while not self._stop.is_set():
             if not started:
                 try:
@@ -223,8 +175,18 @@ class BoardSession:
                     log.error("%s", exc)
                     return  # a wrong firmware does not get better by retrying
                 except mlink.LinkError as exc:
+                    # a missing or failing port: one ERROR, then a WARN with growing spacing
                     self.last_error = str(exc)
-                    self._stop.wait(self.config.retry_period_s)
+                    failures += 1
+                    now = time.monotonic()
+                    if failures == 1:
+                        log.error("no board: %s; retrying", exc)
+                    elif now >= next_warn:
+                        log.warning("still no board after %d attempts: %s", failures, exc)
+                        warn_every = min(2 * warn_every, self.config.warn_max_s)
+                        next_warn = now + warn_every
+                    self._stop.wait(delay)
+                    delay = min(2 * delay, self.config.retry_max_s)
                     continue
             if self._sync_needed.wait(0.1) and not self._stop.is_set():
                 self._sync_needed.clear()
@@ -395,12 +357,18 @@ class BoardSession:
         }
 
     def start_trajectory(
-        self, names: Sequence[str], points: Sequence[tuple[Sequence[float], float]]
+        self,
+        names: Sequence[str],
+        points: Sequence[tuple[Sequence[float], float]],
+        velocities: Sequence[Sequence[float]] | None = None,
+        start_ns: int = 0,
     ) -> Trajectory:
         """Check a trajectory and run it (replacing any running one); CommandError if refused.
 
         Refused unless connected, in HOST mode, not e-stopped, with known joint names, finite
-        positions within the board's joint limits and non-decreasing times.
+        positions within the board's joint limits and non-decreasing times. start_ns: its
+        header.stamp in host (ROS) time; 0 = now. A later start holds the current pose until
+        then; an earlier one joins the trajectory where it would be by now.
         """
         with self._plock:
             latest = self.latest
@@ -419,14 +387,22 @@ class BoardSession:
             start = (latest.hip_deg, latest.knee_deg)
             try:
                 traj = check_trajectory(
-                    names, points, self.config.joint_names, self.joint_limits_deg(), start
+                    names,
+                    points,
+                    self.config.joint_names,
+                    self.joint_limits_deg(),
+                    start,
+                    velocities,
                 )
             except TrajectoryError as exc:
                 self.refused_commands += 1
                 raise CommandError(f"joint command refused: {exc}") from exc
+        t0 = time.monotonic()
+        if start_ns:
+            t0 += (start_ns - self._host_time_ns()) * 1e-9
         with self._traj_lock:
             self._traj_gen += 1
-            self._traj = (traj, time.monotonic(), start, self._traj_gen)
+            self._traj = (traj, t0, start, self._traj_gen)
         self._traj_wake.set()
         return traj
 
@@ -450,6 +426,10 @@ class BoardSession:
                 continue
             traj, t0, start, gen = job
             elapsed = time.monotonic() - t0
+            if elapsed < 0:  # header.stamp in the future: hold the start pose until then
+                self._traj_wake.wait(min(period, -elapsed))
+                self._traj_wake.clear()
+                continue
             hip, knee = traj.sample(elapsed, start)
             link = self.link
             try:
@@ -510,28 +490,3 @@ class BoardSession:
             out["frames_received"] = str(s.frames_received)
             out["frames_lost"] = str(s.frames_lost)
         return out
-
-
-def board_probe_names(board_file: str) -> dict[int, str]:
-    """{ADC channel: neuron name} from a board file's probes; {} when there is none."""
-    if not board_file:
-        board_file = str(DEFAULT_BOARD)
-    if not Path(board_file).is_file():
-        return {}
-    from mnsu.circuit.board import load_board
-
-    board = load_board(board_file)
-    return {p.adc: p.neuron for p in board.probes}
-
-
-def board_joint_names(board_file: str) -> tuple[str, str] | None:
-    if not board_file:
-        board_file = str(DEFAULT_BOARD)
-    if not Path(board_file).is_file():
-        return None
-    from mnsu.circuit.board import load_board
-
-    board = load_board(board_file)
-    if board.leg is None or len(board.leg.joints) != 2:
-        return None
-    return (board.leg.joints[0].name, board.leg.joints[1].name)

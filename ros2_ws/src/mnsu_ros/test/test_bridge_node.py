@@ -34,9 +34,10 @@ from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 JOINTS = ["leg_hip", "leg_knee"]
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-# The virtual board shares this process (and its GIL) with both nodes: a deep queue keeps the
-# tester from dropping samples it reads late; it matches the bridge's sensor-data publisher.
-DEEP_BEST_EFFORT = QoSProfile(depth=2000, reliability=ReliabilityPolicy.BEST_EFFORT)
+# The virtual board shares this process (and its GIL) with both nodes: a deep reliable queue
+# (with the publishers' depth raised to match, in the fixture) keeps the tester from losing
+# samples it reads late; a best-effort one loses them on a loaded machine.
+DEEP_RELIABLE = QoSProfile(depth=2000, reliability=ReliabilityPolicy.RELIABLE)
 
 
 @dataclass
@@ -101,14 +102,21 @@ def rig() -> Iterator[Rig]:
             Parameter("joint_names", value=JOINTS),
             Parameter("telemetry_rate_hz", value=200),
             Parameter("estop_pose", value="neutral"),
+            # The virtual board, both nodes and the tester share one interpreter here; on a
+            # loaded machine the tester falls behind by more than the default depth (10), so
+            # the streams keep more history (the standard QoS override parameters).
+            *(
+                Parameter(f"qos_overrides./{topic}.publisher.depth", value=2000)
+                for topic in ("joint_states", "foot_contact", "cpg/neurons")
+            ),
         ]
     )
     tester = Node("bridge_tester")
     col = {k: Collector() for k in ("js", "contact", "neurons", "events", "rosout")}
     tester.create_subscription(Log, "/rosout", col["rosout"], QoSProfile(depth=1000))
-    tester.create_subscription(JointState, "joint_states", col["js"], DEEP_BEST_EFFORT)
-    tester.create_subscription(FootContact, "foot_contact", col["contact"], DEEP_BEST_EFFORT)
-    tester.create_subscription(NeuronState, "cpg/neurons", col["neurons"], DEEP_BEST_EFFORT)
+    tester.create_subscription(JointState, "joint_states", col["js"], DEEP_RELIABLE)
+    tester.create_subscription(FootContact, "foot_contact", col["contact"], DEEP_RELIABLE)
+    tester.create_subscription(NeuronState, "cpg/neurons", col["neurons"], DEEP_RELIABLE)
     tester.create_subscription(CpgEvent, "cpg/events", col["events"], QoSProfile(depth=1000))
     rig = Rig(
         bridge=bridge,
@@ -166,6 +174,15 @@ def test_board_parameters_mirror_the_board(rig: Rig) -> None:
     assert rig.get("telemetry_rate_hz") == 200 == int(rig.board_value("telemetry_hz"))
     assert rig.get("estop_pose") == "neutral"  # the startup override reached the board
     assert rig.board_value("estop_pose") == 1.0
+
+
+def test_integers_are_accepted_for_double_parameters(rig: Rig) -> None:
+    res = rig.set(hip_amp_deg=20)  # an int, as `ros2 param set ... hip_amp_deg 20` sends
+    assert res[0].successful, res[0].reason
+    assert rig.board_value("hip_amp_deg") == 20.0
+    wait_for(lambda: rig.get("hip_amp_deg") == 20.0, 5.0, "mirrored")
+    res = rig.set(hip_amp_deg="wide")
+    assert not res[0].successful and "must be a number" in res[0].reason
 
 
 def test_parameter_set_reaches_the_board(rig: Rig) -> None:
@@ -231,9 +248,12 @@ def test_joint_states_arrive_at_the_telemetry_rate_with_names_and_monotonic_stam
     back = [(i, b - a) for i, (a, b) in enumerate(zip(stamps_ns, stamps_ns[1:], strict=False))]
     assert not [(i, d) for i, d in back if d <= 0], "stamps not strictly increasing (ns)"
     stamps = [ns * 1e-9 for ns in stamps_ns]
-    # messages per second of board time (the two window ends see the same pipeline delay)
-    rate = len(msgs) / (b1 - b0)
-    assert rate == pytest.approx(200.0, rel=0.05), (len(msgs), b1 - b0)
+    # messages per second of their own stamps (board time + the clock offset estimate): a
+    # loaded machine delays the window's ends in wall time by different amounts, the stamps
+    # do not move with it; every frame lost would lower the rate
+    rate = (len(msgs) - 1) / (stamps_ns[-1] - stamps_ns[0]) * 1e9
+    stats = rig.bridge.session.link.stats  # type: ignore[union-attr]
+    assert rate == pytest.approx(200.0, rel=0.05), (len(msgs), b1 - b0, stats)
     assert all(list(m.name) == JOINTS for m in msgs)
     assert all(len(m.position) == 2 for m in msgs)
     # stamps are board time mapped to ROS time: never after the arrival. (How close to it is
@@ -266,7 +286,9 @@ def test_foot_contact_toggles_once_per_step(rig: Rig) -> None:
     touchdowns = sum(1 for a, b in zip(contact, contact[1:], strict=False) if b and not a)
     liftoffs = sum(1 for a, b in zip(contact, contact[1:], strict=False) if a and not b)
     assert len(steps) >= 4, f"only {len(steps)} flexor bursts in 6 s"
-    assert abs(touchdowns - len(steps)) <= 1, (touchdowns, len(steps))
+    contact_on = sum(1 for e in events if e.kind == CpgEvent.CONTACT_ON)
+    stats = rig.bridge.session.link.stats  # type: ignore[union-attr]
+    assert abs(touchdowns - len(steps)) <= 1, (touchdowns, len(steps), contact_on, stats)
     assert abs(liftoffs - len(steps)) <= 1, (liftoffs, len(steps))
 
 
@@ -288,7 +310,7 @@ def test_raising_drive_lengthens_the_step_period_as_the_hco_curve_says(rig: Rig)
     """On leg.yaml a higher descending drive gives a longer HCO period (lower step rate)."""
     rig.mode("cpg")
     periods = {}
-    for level, window in ((0.2, 3.0), (0.8, 5.0)):
+    for level, window in ((0.2, 3.0), (0.8, 6.5)):
         rig.drive_pub.publish(Float64(data=level))
         wait_for(
             lambda lv=level: rig.board_value("drive_level") == pytest.approx(lv),  # type: ignore[misc]
@@ -365,6 +387,25 @@ def test_joint_trajectory_moves_the_leg_within_one_degree(rig: Rig) -> None:
         return abs(got[0] - target[0]) < 1.0 and abs(got[1] - target[1]) < 1.0
 
     wait_for(reported, 2.0, f"joint_states at {target} deg")
+
+
+def test_trajectory_starts_at_its_header_stamp(rig: Rig) -> None:
+    """header.stamp in the future: the leg holds its pose until then (ROS time is the host's
+    clock, so this is a host-time check), then follows the trajectory."""
+    rig.mode("host")
+    wait_for(lambda: not rig.bridge.session.trajectory_active, 5.0, "no trajectory running")
+    pose = (rig.vb.state.hip_deg, rig.vb.state.knee_deg)
+    target = (pose[0] + (15.0 if pose[0] < 10.0 else -15.0), pose[1])
+    msg = trajectory(JOINTS, ([math.radians(target[0]), math.radians(target[1])], 0.3))
+    start_ns = rig.bridge.get_clock().now().nanoseconds + 1_500_000_000
+    msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(start_ns, 1_000_000_000)
+    rig.traj_pub.publish(msg)
+    wait_for(lambda: rig.bridge.session.trajectory_active, 5.0, "accepted")
+    while time.time_ns() < start_ns - 300_000_000:
+        assert abs(rig.vb.state.hip_deg - pose[0]) < 0.5, "moved before header.stamp"
+        time.sleep(0.02)
+    wait_for(lambda: abs(rig.vb.state.hip_deg - target[0]) < 1.0, 8.0, f"hip at {target[0]}")
+    assert time.time_ns() >= start_ns
 
 
 def test_estop_latches_the_safe_pose_and_reset_clears_it(rig: Rig) -> None:

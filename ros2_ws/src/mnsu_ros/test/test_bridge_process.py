@@ -117,6 +117,7 @@ def test_absent_board_and_link_loss_report_error_until_it_returns_and_sigint_com
             proc.communicate(timeout=10.0)
     assert proc.returncode == 0, out
     assert "reconnecting" in out  # the link loss was logged as an error
+    assert out.count("no board: ") == 1, out  # the absent board: one ERROR, then WARNs
     neutral = (0.0, 10.0)  # hip_neutral_deg, knee_neutral_deg defaults
 
     def at_neutral() -> bool:
@@ -125,6 +126,8 @@ def test_absent_board_and_link_loss_report_error_until_it_returns_and_sigint_com
 
     wait_for(at_neutral, 2.0, f"the leg in the safe (neutral) pose {neutral} after SIGINT")
     assert "safe pose commanded: neutral" in out
+    assert "Failed to publish log message to rosout" not in out  # clean exit
+    assert "Traceback" not in out
 
 
 @pytest.mark.parametrize(
@@ -154,8 +157,9 @@ def test_launch_file_parses_and_config_names_declared_parameters() -> None:
     code = compile(launch.read_text(), str(launch), "exec")
     assert "generate_launch_description" in code.co_names
     config = yaml.safe_load((PKG / "config" / "bridge.yaml").read_text())
-    params = config["mnsu_bridge"]["ros__parameters"]
-    node_params = {"port", "board_file", "joint_names", "neuron_names", "command_rate_hz"}
+    params = config["/**"]["ros__parameters"]
+    node_params = {"autostart", "port", "board_file", "joint_names", "neuron_names"}
+    node_params.add("command_rate_hz")
     flat = set()
     for key, value in params.items():
         if isinstance(value, dict):

@@ -40,6 +40,8 @@ def bridge() -> Iterator[subprocess.Popen[str]]:
             "-p",
             f"telemetry_rate_hz:={RATE_HZ}",
             "-p",
+            "hip_amp_deg:=10",  # an integer for a double parameter is accepted
+            "-p",
             f"qos_overrides.{NAMESPACE}/cpg/neurons.publisher.reliability:=best_effort",
         ],
         env=ros_env(),

@@ -48,3 +48,31 @@ def test_bad_trajectories_are_refused(
     with pytest.raises(TrajectoryError) as err:
         check_trajectory(names, points, NAMES, LIMITS, (0.0, 10.0))
     assert reason in str(err.value)
+
+
+def test_velocities_give_cubic_interpolation_through_positions_and_velocities() -> None:
+    """Hermite segments: each point's position and velocity are met at its time; from rest at
+    the start pose. Checked against the closed form of the first segment."""
+    traj = check_trajectory(
+        ["hip"],
+        [([R(20.0)], 1.0), ([R(20.0)], 2.0)],
+        NAMES,
+        LIMITS,
+        (0.0, 30.0),
+        [[R(30.0)], [0.0]],
+    )
+    assert traj.velocities_deg_s is not None
+    assert [list(v) for v in traj.velocities_deg_s] == [pytest.approx([30.0, 0.0]), [0.0, 0.0]]
+    assert traj.sample(1.0, (0.0, 30.0)) == pytest.approx((20.0, 30.0))
+    # p(f) = (-2f^3 + 3f^2) * 20 + (f^3 - f^2) * 1 s * 30 deg/s; at f = 0.5: 10 - 3.75
+    assert traj.sample(0.5, (0.0, 30.0)) == pytest.approx((6.25, 30.0))
+    h = 1e-6  # the velocity at the point: the slope there
+    slope = (traj.sample(1.0, (0.0, 30.0))[0] - traj.sample(1.0 - h, (0.0, 30.0))[0]) / h
+    assert slope == pytest.approx(30.0, rel=1e-4)
+    # without velocities on every point: linear
+    lin = check_trajectory(["hip"], [([R(20.0)], 1.0)], NAMES, LIMITS, (0.0, 30.0), [[]])
+    assert lin.velocities_deg_s is None and lin.sample(0.5, (0.0, 30.0)) == pytest.approx(
+        (10.0, 30.0)
+    )
+    with pytest.raises(TrajectoryError, match="point 0 has 2 velocities for 1 joint names"):
+        check_trajectory(["hip"], [([0.0], 1.0)], NAMES, LIMITS, (0.0, 30.0), [[0.0, 0.0]])
