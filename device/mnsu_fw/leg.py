@@ -1,7 +1,7 @@
 """From burst envelopes to joint angles and servo pulses, with limits the host cannot override.
 
 Hip target = hip_offset + hip_amp * ((1 + a) * y_E - (1 - a) * y_F); knee target =
-knee_offset + knee_amp * y_F (circuit-models.md section 5: flexor burst = swing, extensor burst
+knee_offset + knee_amp * y_F (flexor burst = swing, extensor burst
 = stance). Angles are centidegrees and envelopes Q15, all integers: no allocation per frame.
 """
 
