@@ -118,7 +118,7 @@ def test_a_milliohm_r_off_warns_on_stderr_and_in_the_json(
     assert main([*argv, "--set", "neurons.U.R_off=10 mohm"]) == 0
     captured = capsys.readouterr()
     result = json.loads(captured.out)
-    lines = [w for w in result["warnings"] if "neurons.U.R_off" in w and "below R_leak" in w]
+    lines = [w for w in result["warnings"] if "neurons.U.R_off" in w and "not above R_on" in w]
     assert len(lines) == 1 and lines[0].startswith(f"{examples / 'lif.yaml'}: ")
     assert f"mnsu simulate: warning: {lines[0]}" in captured.err.splitlines()
     assert result["neurons"]["U"]["regime"] == "silent"  # the shorted membrane never fires

@@ -9,7 +9,7 @@ the key path; the commands print them on stderr and list them in their JSON.
 |---|---|
 | capacitance (`C`, `C_d`) | below 1 pF or above 1 F |
 | resistance (`R_leak`, `R_on`, `R_off`, `R_d`, `R_c`) | below 1 ohm or above 1 Tohm (or inf) |
-| `R_off` | below `R_leak`: the OFF device leaks more than the membrane's own leak |
+| `R_off` | not above `R_on`: the OFF device conducts as much as the ON device |
 | `R_on` | not below `R_leak`: the ON device hardly changes the membrane |
 | current (`I_bias`, `I_bias_d`, `I_hold`, synapse `W`, input `amplitude`) | above 1 A in size |
 | time (`adapt_tau`, `turn_on_delay`, `retrigger_window`, | non-zero and below 1 ns, or above 1 h |
@@ -45,11 +45,11 @@ def _findings(board: Board) -> Iterator[tuple[str, str]]:
             value = getattr(n, key)
             if value and not math.isinf(value) and not R_RANGE[0] <= value <= R_RANGE[1]:
                 yield f"{at}.{key}", f"{value:g} ohm is outside 1 ohm .. 1 Tohm (a prefix slip?)"
-        if n.R_off < n.R_leak:
+        if n.R_off <= n.R_on:
             yield (
                 f"{at}.R_off",
-                f"{n.R_off:g} ohm is below R_leak {n.R_leak:g} ohm: the OFF device leaks more "
-                "than the membrane (did you mean Mohm, not mohm?)",
+                f"{n.R_off:g} ohm is not above R_on {n.R_on:g} ohm: the OFF device conducts as "
+                "much as the ON device (did you mean Mohm, not mohm?)",
             )
         if n.R_on >= n.R_leak:
             yield f"{at}.R_on", f"{n.R_on:g} ohm is not below R_leak {n.R_leak:g} ohm"
