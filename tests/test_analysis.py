@@ -20,7 +20,9 @@ def test_regular_bursts() -> None:
     assert stats.duty == pytest.approx((9 * 0.02 + 0.001) / 0.8)
     assert stats.period_cv == pytest.approx(0.0, abs=1e-9)
     # 18 whole bursts (1.6 .. 15.2 s) of 10 spikes inside the 15 s window
-    assert stats.rate_hz == pytest.approx(180 / 15.0)
+    assert stats.count_rate_hz == pytest.approx(180 / 15.0)
+    # interval rate: 179 intervals from the first (1.6 s) to the last onset (15.38 s)
+    assert stats.rate_hz == pytest.approx(179 / (15.2 + 9 * 0.02 - 1.6))
 
 
 def test_burst_cut_by_the_transient_is_not_measured() -> None:
@@ -46,5 +48,14 @@ def test_phase_lag_in_cycles() -> None:
     assert phase_lag(a, [t + 0.5 for t in a]) == pytest.approx(0.5)
     # circular mean: lags of 0.98 and 0.02 average to 0, not 0.5
     b = [t + (0.98 if k % 2 else 0.02) for k, t in enumerate(a[:-2])]
-    assert min(phase_lag(a, b) or 0.5, 1 - (phase_lag(a, b) or 0.5)) < 1e-6
+    lag = phase_lag(a, b)
+    assert lag is not None and 0.0 <= lag < 1.0 and min(lag, 1.0 - lag) < 1e-6
     assert phase_lag(a, []) is None
+
+
+def test_phase_lag_stays_below_one() -> None:
+    # phases 0.1022... and 0.8977... average to an angle of about -1e-17 rad, which a plain
+    # `% 1.0` turns into exactly 1.0; the contract is [0, 1)
+    lag = phase_lag([0.0, 1.0, 2.0], [0.10222715811004823, 1.8977728418899518])
+    assert lag is not None and 0.0 <= lag < 1.0
+    assert min(lag, 1.0 - lag) < 1e-9

@@ -1,4 +1,4 @@
-"""Autapse memory (circuit-models.md section 4): set, persist, reset, graded by W."""
+"""Autapse memory (examples/autapse_memory.yaml): set, persist, reset, graded by W."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ def test_set_persist_reset(examples: Path) -> None:
     assert spikes_between(spikes, 0.0, 0.5) == []  # silent below rheobase
     persistent = spikes_between(spikes, 1.0, 2.0)
     rate = (len(persistent) - 1) / (persistent[-1] - persistent[0])
-    assert rate == pytest.approx(80.0, rel=0.10)
+    # the self-consistent rate equation's persistent state (mnsu selfconsistent, the f-I
+    # curve's fixed point: a different algorithm) is 80.2 Hz; tests/test_cli_defaults.py
+    # checks the settled epoch to 1 %, this window includes the approach
+    assert rate == pytest.approx(80.2, rel=0.02)
     assert spikes_between(spikes, 2.1, 4.0) == []  # the negative pulse silenced it
 
 

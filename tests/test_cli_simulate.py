@@ -39,12 +39,16 @@ def test_json_contract(examples: Path) -> None:
         assert set(figures) == {
             "spike_count",
             "rate_hz",
+            "count_rate_hz",
+            "burst_gap_s",
             "bursts",
             "burst_period_s",
             "spikes_per_burst",
             "duty",
+            "regime",
         }
-        assert figures["burst_period_s"] == pytest.approx(0.829, rel=0.03)
+        assert figures["regime"] == "burst-long"
+        assert figures["burst_period_s"] == pytest.approx(0.829, rel=0.03)  # regression pin
     assert result["phase_lag"]["F->E"] == pytest.approx(0.5, abs=0.03)
 
 
@@ -102,6 +106,11 @@ def test_outputs(examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[s
         (["--transient", "50"], "--transient must be in"),
         (["--burst-gap", "-1"], "--burst-gap must be > 0 s"),
         (["--set", "neurons.U.C=-1 uF"], r"neurons.U.C: must be > 0"),
+        (["--window", "2"], "--window '2': expected T0:T1"),
+        (["--window", "1:0.5"], "need 0 <= T0 < T1 <= duration 10 s"),
+        (["--window", "1:20"], "need 0 <= T0 < T1 <= duration 10 s"),
+        (["--window", "1V:2"], "expected a number in seconds"),
+        (["--traces", "membrane,soma"], "--traces 'membrane,soma': expected nodes from"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(
@@ -112,13 +121,33 @@ def test_bad_arguments_exit_2_with_a_message(
     assert message in capsys.readouterr().err
 
 
+def test_figure_window_and_traces(
+    examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    png = tmp_path / "burst.png"
+    argv = ["simulate", str(examples / "bursting.yaml"), "--duration", "3", "--plot", str(png)]
+    assert main([*argv, "--window", "2:2.3", "--traces", "membrane,dendrite,readout"]) == 0
+    assert f"plot: {png}" in capsys.readouterr().out
+    assert png.stat().st_size > 20_000
+
+
 def test_missing_board_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "nowhere.yaml"]) == 2
     assert "nowhere.yaml: cannot read the board file" in capsys.readouterr().err
 
 
-def test_every_subcommand_has_help() -> None:
-    out = subprocess.run(
-        [*MNSU, "simulate", "--help"], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert "--duration" in out.stdout and "--burst-gap" in out.stdout
+def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from mnsu.cli import COMMANDS
+
+    names = [module.__name__.rsplit(".", 1)[-1].replace("_", "-") for module in COMMANDS]
+    assert len(names) == 9
+    for name in names:
+        with pytest.raises(SystemExit) as exit_info:
+            main([name, "--help"])
+        assert exit_info.value.code == 0
+        text = capsys.readouterr().out
+        assert text.startswith(f"usage: mnsu {name}"), name
+        assert "--help" in text and len(text.splitlines()) > 3, name
+    # the top-level help lists them all (in a subprocess: the installed entry point)
+    out = subprocess.run([*MNSU, "--help"], capture_output=True, text=True, check=True, timeout=60)
+    assert all(name in out.stdout for name in names)

@@ -1,4 +1,4 @@
-"""One P0 unit against the closed forms of circuit-models.md section 2."""
+"""One P0 unit against the closed forms of the piecewise-linear unit (README equations)."""
 
 from __future__ import annotations
 

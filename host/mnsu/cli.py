@@ -62,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     one line on stderr and exit 2 (`mnsu --debug COMMAND ...` shows its traceback)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]  # for exports' provenance
     for key, value in sorted(vars(args).items()):
         # no option of any subcommand means anything at NaN or infinity (--duration inf ran
         # forever): refused here once for all of them

@@ -1,11 +1,16 @@
 """Figures (PNG files): an emulator run, a walk of the leg, a regime map, a
 resonance study, the self-consistent rates of a unit.
 
+An emulator run: one panel per neuron and chosen node (`membrane`, `readout`, `dendrite`,
+`adaptation`, `synapse`; a unit without the node is skipped), one quantity per axis labelled
+with its SI unit, bursts shaded on the membrane and readout panels, and the spike raster.
+
 The one place that chooses the matplotlib backend: every figure in mnsu draws with `plt` here.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,9 +25,15 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from mnsu.analysis.regimes import REGIMES  # noqa: E402
-from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, find_bursts  # noqa: E402
+from mnsu.analysis.rhythm import burst_gap_of, find_bursts  # noqa: E402
 from mnsu.circuit.emulator import Emulator  # noqa: E402
-from mnsu.circuit.traces import membrane_and_on, readout, sample_times  # noqa: E402
+from mnsu.circuit.traces import (  # noqa: E402
+    NODE_UNITS,
+    has_node,
+    node_trace,
+    readout,
+    sample_times,
+)
 from mnsu.spice.compare import crossings  # noqa: E402
 
 if TYPE_CHECKING:
@@ -53,38 +64,60 @@ def save(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
     return out
 
 
+QUANTITY = {
+    "membrane": "membrane V",
+    "readout": "readout I_M*R_on",
+    "dendrite": "dendrite V_d",
+    "adaptation": "adaptation w",
+    "synapse": "synapse activation s",
+}
+SCALE = {"V": (1.0, "V"), "A": (1e6, "\u00b5A"), "": (1.0, "1")}  # unit -> factor, axis label
+
+
 def plot_run(
     emu: Emulator,
     path: str | Path,
     title: str,
-    burst_gap: float = DEFAULT_BURST_GAP,
+    burst_gap: float | None = None,
+    transient: float = 0.0,
     window: tuple[float, float] | None = None,
     annotations: Mapping[str, str] | None = None,
+    nodes: Sequence[str] = ("membrane",),
 ) -> Path:
-    """Write a PNG: one membrane trace per neuron with its bursts shaded, and a raster."""
+    """Write a PNG of the run over `window` (s; default the whole run).
+
+    Bursts are split at `burst_gap`, or (None) at each neuron's ISI valley after `transient`.
+    """
     start, stop = window if window is not None else (0.0, emu.t)
-    rate = min(5000.0, max(500.0, 200000.0 / max(stop - start, 1e-3)))
+    rate = min(20000.0, max(500.0, 200000.0 / max(stop - start, 1e-3)))
     times = sample_times(stop - start, rate) + start
-    n = len(emu.names)
-    fig, axes = plt.subplots(n + 1, 1, figsize=(11, 1.8 * (n + 1) + 0.6), sharex=True)
+    panels = [(i, node) for i in range(len(emu.names)) for node in nodes if has_node(emu, i, node)]
+    n = len(panels) + 1
+    fig, axes = plt.subplots(n, 1, figsize=(11, 1.6 * n + 0.8), sharex=True, squeeze=False)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, name in enumerate(emu.names):
-        ax = axes[i]
-        volts, _ = membrane_and_on(emu, i, times)
+    for ax, (i, node) in zip(axes[:-1, 0], panels, strict=True):
+        name = emu.names[i]
         colour = colours[i % len(colours)]
-        ax.plot(times, volts, lw=0.6, color=colour)
-        for burst in find_bursts(emu.spikes[i], emu.spike_ends[i], burst_gap, (start, stop)):
-            ax.axvspan(burst.onset, burst.offset, color=colour, alpha=0.15, lw=0)
-        ax.axhline(emu.models[i].V_th, color="grey", lw=0.5, ls=":")
-        ax.set_ylabel(f"{name}\nV (V)")
-    raster = axes[n]
-    for i in range(n):
+        factor, label = SCALE[NODE_UNITS[node]]
+        ax.plot(times, factor * node_trace(emu, i, node, times), lw=0.6, color=colour)
+        if node in ("membrane", "readout"):
+            gap = burst_gap
+            if gap is None:
+                gap = burst_gap_of(emu.spikes[i], (transient, emu.t)) or math.inf
+            for burst in find_bursts(emu.spikes[i], emu.spike_ends[i], gap, (start, stop)):
+                ax.axvspan(burst.onset, burst.offset, color=colour, alpha=0.15, lw=0)
+        if node == "membrane":
+            ax.axhline(emu.models[i].V_th, color="grey", lw=0.5, ls=":")
+        ax.set_ylabel(f"{name}: {QUANTITY[node]}\n({label})", fontsize=8)
+    raster = axes[-1, 0]
+    for i in range(len(emu.names)):
         spikes = [t for t in emu.spikes[i] if start <= t <= stop]
         raster.vlines(spikes, i + 0.6, i + 1.4, color=colours[i % len(colours)], lw=0.7)
-    raster.set_yticks(range(1, n + 1), emu.names)
-    raster.set_ylim(0.4, n + 0.6)
+    raster.set_yticks(range(1, len(emu.names) + 1), emu.names)
+    raster.set_ylim(0.4, len(emu.names) + 0.6)
+    raster.set_xlim(start, stop)
     raster.set_xlabel("time (s)")
-    raster.set_ylabel("spikes")
+    raster.set_ylabel("spikes (neuron)", fontsize=8)
     subtitle = ""
     if annotations:
         subtitle = "\n" + "   ".join(f"{k}: {v}" for k, v in annotations.items())

@@ -12,8 +12,9 @@ Figures, per bursting neuron N (the neurons the ADC probes read):
   N.amplitude_v       largest readout sample (V at the probed node, before the front end)
 and for each ordered pair of probed neurons A, B: `A->B.phase_lag` (cycles, circular mean).
 
-Both sides are measured the same way: bursts from spike onset times split at `burst_gap`
-(mnsu.analysis.rhythm), the amplitude from readout samples taken at the telemetry rate.
+Both sides are measured the same way: bursts from spike onset times split at each train's own
+ISI valley, or at a fixed `burst_gap` when one is given (mnsu.analysis.rhythm), the amplitude
+from readout samples taken at the telemetry rate.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from mnsu.analysis.rhythm import DEFAULT_BURST_GAP, neuron_stats, phase_lag
+from mnsu.analysis.rhythm import neuron_stats, phase_lag
 from mnsu.circuit.board import Board, BoardError, NeuronSpec, parse_board
 from mnsu.circuit.emulator import Emulator
 
@@ -110,7 +111,7 @@ def probed_neurons(board: Board) -> dict[int, str]:
 def figures_from_spikes(
     spikes: Mapping[str, Sequence[float]],
     window: tuple[float, float],
-    burst_gap: float = DEFAULT_BURST_GAP,
+    burst_gap: float | None = None,
     readout: Mapping[str, Sequence[float]] | None = None,
 ) -> Figures:
     """The figures of spike trains (onset times) analysed over `window` (s)."""
@@ -142,7 +143,7 @@ def figures_from_spikes(
     return figs
 
 
-def recorded_figures(rec: Recording, burst_gap: float = DEFAULT_BURST_GAP) -> Figures:
+def recorded_figures(rec: Recording, burst_gap: float | None = None) -> Figures:
     lead = min(RECORD_LEAD_S, rec.duration_s / 4)
     return figures_from_spikes(rec.spikes, (lead, rec.duration_s), burst_gap, rec.readout)
 
@@ -155,7 +156,7 @@ def emulate(
     sample_hz: float = 0.0,
     seed: int = 0,
     transient_s: float = DEFAULT_TRANSIENT_S,
-    burst_gap: float = DEFAULT_BURST_GAP,
+    burst_gap: float | None = None,
 ) -> Figures:
     """The figures of the emulator on `board` over `duration_s` after `transient_s`.
 

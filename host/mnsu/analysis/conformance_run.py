@@ -152,7 +152,7 @@ class Comparison:
     rows: list[Row]
     emulate_wall_s: float
     seed: int
-    burst_gap: float
+    burst_gap: float | None
 
     @property
     def passed(self) -> bool:
@@ -186,7 +186,7 @@ def row_dict(r: Row) -> dict[str, Any]:
 
 
 def emulated_rows(
-    board: Board, rec: Recording, recorded: Figures, seed: int, burst_gap: float
+    board: Board, rec: Recording, recorded: Figures, seed: int, burst_gap: float | None
 ) -> list[Row]:
     """The figures of `board` emulated on the recording's terms, compared with `recorded`."""
     predicted = emulate(
@@ -201,7 +201,7 @@ def emulated_rows(
 
 
 def compare_recording(
-    board: Board, board_file: str, rec: Recording, source: str, seed: int, burst_gap: float
+    board: Board, board_file: str, rec: Recording, source: str, seed: int, burst_gap: float | None
 ) -> Comparison:
     """Compare a recording with the emulator on `board` (ConformanceError if they differ in
     which neurons they hold)."""

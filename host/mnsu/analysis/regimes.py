@@ -17,12 +17,14 @@ every threshold is a field of `RegimeRules` (defaults in brackets):
 | `fast`        | regular firing with rate >= `fast_hz`                                     |
 | `irregular`   | anything else                                                             |
 
-Bursting: the inter-spike intervals (ISIs) are bimodal. Sorted, the ISIs show a jump by more
-than `gap_ratio` [3] between two neighbours; the short ISIs below the jump are intra-burst, and
-a gap (burst boundary) is an ISI longer than `gap_ratio` x the median intra-burst ISI and longer
-than `min_gap` [10 ms]. The train is bursting when it has at least `min_bursts` [2] complete
-bursts (a gap before and after) and at least half of them hold two or more spikes.
-The rate of a regular train is 1 / mean ISI. Everything counts only after the transient.
+Bursting: the inter-spike intervals (ISIs) are bimodal. The split is the one every mnsu
+command uses (`mnsu.analysis.isi.isi_threshold`: the valley of the log-ISI histogram, accepted
+when the two sides differ by more than `gap_ratio` [3]); a gap (burst boundary) is an ISI
+longer than the split and longer than `min_gap` [10 ms]; `burst_gap` [None], when set,
+replaces the split with a fixed gap. The train is bursting when it has at least `min_bursts`
+[2] complete bursts (a gap before and after) and at least half of them hold two or more
+spikes. The rate of a regular train is 1 / mean ISI. Everything counts only after the
+transient.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+
+from mnsu.analysis.isi import isi_threshold
 
 REGIMES = (
     "silent",
@@ -57,6 +61,7 @@ class RegimeRules:
     min_gap: float = 0.01  # s
     min_bursts: int = 2
     short_max: int = 4  # spikes per burst of a short burst
+    burst_gap: float | None = None  # s: a fixed split instead of the ISI valley
 
     def __post_init__(self) -> None:
         checks = {
@@ -69,6 +74,7 @@ class RegimeRules:
             "min_gap": self.min_gap > 0,
             "min_bursts": self.min_bursts >= 1,
             "short_max": self.short_max >= 2,
+            "burst_gap": self.burst_gap is None or self.burst_gap > 0,
         }
         for name, ok in checks.items():
             if not ok:
@@ -178,18 +184,10 @@ def _bursts(
     """(spikes per complete burst, mean burst period) when the ISIs are bimodal, else None."""
     if len(isis) < 3:
         return None
-    ordered = sorted(isis)
-    jump = 0
-    best = 0.0
-    for k in range(len(ordered) - 1):
-        lo = max(ordered[k], 1e-12)
-        ratio = ordered[k + 1] / lo
-        if ratio > best:
-            best, jump = ratio, k
-    if best <= r.gap_ratio:
+    split = r.burst_gap if r.burst_gap is not None else isi_threshold(isis, r.gap_ratio)
+    if split is None:
         return None
-    intra = statistics.median(ordered[: jump + 1])
-    threshold = max(r.gap_ratio * intra, r.min_gap)
+    threshold = max(split, r.min_gap)
     gaps = [k for k, isi in enumerate(isis) if isi > threshold]
     if len(gaps) < r.min_bursts + 1:
         return None

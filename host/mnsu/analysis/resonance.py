@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnsu.analysis.rhythm import find_bursts, neuron_stats
+from mnsu.analysis.rhythm import burst_gap_of, find_bursts, neuron_stats
 from mnsu.circuit.board import Board, LegSpec, load_board
 from mnsu.circuit.emulator import Emulator
 from mnsu.robot.leg import G, Leg, PendulumSpec, ServoSpec
@@ -49,7 +49,7 @@ def burst_frequency(
     drive: str,
     duration: float,
     transient: float,
-    burst_gap: float,
+    burst_gap: float | None,
     overrides: Sequence[str] = (),
 ) -> float | None:
     """The neuron's own burst frequency (Hz) with the drive switched off; None if it does
@@ -131,14 +131,15 @@ def pendulum_response(
     natural_freqs: Sequence[float],
     duration: float,
     transient: float,
-    burst_gap: float,
+    burst_gap: float | None,
     swing_deg: float = 10.0,
     mass_kg: float = 0.1,
     damping_ratio: float = 0.1,
     dt: float = 0.001,
 ) -> list[Response]:
     """Hip swing amplitude (deg, half peak-to-peak after the transient) per natural frequency."""
-    bursts = find_bursts(spikes, ends, burst_gap, (0.0, duration))
+    gap = burst_gap if burst_gap is not None else burst_gap_of(spikes, (transient, duration))
+    bursts = find_bursts(spikes, ends, math.inf if gap is None else gap, (0.0, duration))
     hip = leg.joints[0].name
     out = []
     for fn in natural_freqs:
@@ -192,7 +193,7 @@ class Study:
     drive: str  # the pulse input that drives it
     duration: float
     transient: float
-    burst_gap: float
+    burst_gap: float | None
     overrides: Sequence[str] = ()
     amplitude: float | None = None  # drive pulse amplitude (A); None: the board's
 

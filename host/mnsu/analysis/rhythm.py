@@ -1,8 +1,12 @@
 """Spike-train analysis: rate, bursts, burst period, duty, spikes per burst, phase lag.
 
-Bursts are runs of spikes split at inter-spike gaps longer than `burst_gap`. Only what happens
-after `transient` counts; a burst already running at the transient, or still running at the end
-of the record, is used for its onset only (period, phase) and not for its length.
+Bursts are runs of spikes split at inter-spike gaps longer than `burst_gap`; by default the
+gap comes from the train's own ISI distribution (`mnsu.analysis.isi.isi_threshold`, the valley
+of the log-ISI histogram), a given `burst_gap` overrides it. Only what happens after
+`transient` counts; a burst already running at the transient, or still running at the end of
+the record, is used for its onset only (period, phase) and not for its length. The rate is
+the interval rate (1 / mean ISI), exact for a regular train whatever the window; the count
+rate (spikes / window) is reported beside it.
 """
 
 from __future__ import annotations
@@ -11,8 +15,21 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-DEFAULT_BURST_GAP = 0.1  # s
-DEFAULT_TRANSIENT = 1.5  # s
+from mnsu.analysis.isi import count_rate, interval_rate, intervals, isi_threshold
+
+DEFAULT_TRANSIENT = 1.5  # s: the longest default transient
+TRANSIENT_FRACTION = 0.25  # of the duration, for runs shorter than 4 x DEFAULT_TRANSIENT
+
+
+def default_transient(duration: float) -> float:
+    """The analysis transient used when none is given: min(1.5 s, duration / 4)."""
+    return min(DEFAULT_TRANSIENT, TRANSIENT_FRACTION * duration)
+
+
+def burst_gap_of(onsets: Sequence[float], window: tuple[float, float]) -> float | None:
+    """The burst split (s) of the onsets inside `window` from their ISIs, or None (no bursts)."""
+    start, stop = window
+    return isi_threshold(intervals([t for t in onsets if start <= t <= stop]))
 
 
 @dataclass(frozen=True)
@@ -30,7 +47,9 @@ class Burst:
 @dataclass(frozen=True)
 class NeuronStats:
     spike_count: int
-    rate_hz: float
+    rate_hz: float  # interval rate: 1 / mean ISI
+    count_rate_hz: float  # spikes / window
+    burst_gap_s: float | None  # the split used; None: no burst structure in the ISIs
     bursts: int
     burst_period_s: float | None
     period_cv: float | None
@@ -43,6 +62,8 @@ class NeuronStats:
         return {
             "spike_count": self.spike_count,
             "rate_hz": self.rate_hz,
+            "count_rate_hz": self.count_rate_hz,
+            "burst_gap_s": self.burst_gap_s,
             "bursts": self.bursts,
             "burst_period_s": self.burst_period_s,
             "spikes_per_burst": self.spikes_per_burst,
@@ -90,15 +111,19 @@ def neuron_stats(
     ends: Sequence[float],
     duration: float,
     transient: float = DEFAULT_TRANSIENT,
-    burst_gap: float = DEFAULT_BURST_GAP,
+    burst_gap: float | None = None,
 ) -> NeuronStats:
-    """Rate and burst figures of one neuron over [transient, duration]."""
-    window = max(duration - transient, 0.0)
+    """Rate and burst figures of one neuron over [transient, duration].
+
+    `burst_gap` None: the split from the train's own ISIs (`burst_gap_of`).
+    """
+    span = (transient, duration)
     counted = [t for t in onsets if transient <= t <= duration]
-    rate = len(counted) / window if window > 0 else 0.0
-    bursts = find_bursts(onsets, ends, burst_gap, (transient, duration))
+    used = burst_gap_of(onsets, span) if burst_gap is None else burst_gap
+    gap = math.inf if used is None else used
+    bursts = find_bursts(onsets, ends, gap, span)
     # Period from onsets of bursts that started inside the window.
-    starts = [b.onset for b in bursts if not _begun_before(b, onsets, burst_gap)]
+    starts = [b.onset for b in bursts if not _begun_before(b, onsets, gap)]
     intervals = [b - a for a, b in zip(starts, starts[1:], strict=False)]
     period = sum(intervals) / len(intervals) if intervals else None
     cv = None
@@ -116,7 +141,9 @@ def neuron_stats(
         duty = None
     return NeuronStats(
         spike_count=len(counted),
-        rate_hz=rate,
+        rate_hz=interval_rate(onsets, span),
+        count_rate_hz=count_rate(onsets, span),
+        burst_gap_s=used,
         bursts=len(starts) if period is not None else 0,
         burst_period_s=period,
         period_cv=cv,
@@ -161,7 +188,9 @@ def phase_lag(onsets_a: Sequence[float], onsets_b: Sequence[float]) -> float | N
     c = sum(math.cos(2 * math.pi * p) for p in phases)
     if abs(s) < 1e-12 and abs(c) < 1e-12:
         return None
-    return (math.atan2(s, c) / (2 * math.pi)) % 1.0
+    lag = (math.atan2(s, c) / (2 * math.pi)) % 1.0
+    # a tiny negative angle wraps to exactly 1.0 in floating point; the contract is [0, 1)
+    return 0.0 if lag >= 1.0 else lag
 
 
 def phase_lags(stats: Mapping[str, NeuronStats]) -> dict[str, float | None]:

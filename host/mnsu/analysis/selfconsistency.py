@@ -20,7 +20,7 @@ Pieces, all for a periodic spike train at rate f (period T = 1/f):
   <V> as the cycle mean of the non-adapting unit driven by the resulting effective current
   I_eff (solved together: I_eff = I_bias + W*s - a*<V>(I_eff) - b*f*tau_w, by bisection). In
   the silent state <V> is the resting voltage, I_bias / (1/R + a).
-* F. Either the closed form of the piecewise-linear LIF unit (circuit-models.md section 2:
+* F. Either the closed form of the piecewise-linear LIF unit (the README's unit equations:
   t_off = R*C*ln[(I*R - V_off)/(I*R - V_th)], t_on = C*R_p*ln[(V_th - V_inf)/(V_off - V_inf)],
   f = 1/(t_off + t_on), 0 below rheobase and at latch-up), or measured by short emulator runs
   of the isolated unit with its adaptation removed (`measure_fi`), interpolated linearly.
@@ -149,14 +149,14 @@ class FICurve:
 
 
 def closed_form_applies(spec: NeuronSpec) -> bool:
-    """True when the unit is the plain LIF of circuit-models.md section 2 (device options off)."""
+    """True when the unit is the plain piecewise-linear LIF unit (device options off)."""
     if spec.model != "lif":
         return False
     return all(float(getattr(spec, name, 0.0) or 0.0) == 0.0 for name in _NON_CLOSED_FIELDS)
 
 
 class ClosedFormFI(FICurve):
-    """The exact f-I curve of the piecewise-linear LIF unit (circuit-models.md section 2)."""
+    """The exact f-I curve of the piecewise-linear LIF unit (closed form between switchings)."""
 
     def __init__(self, spec: NeuronSpec) -> None:
         if not closed_form_applies(spec):

@@ -9,7 +9,6 @@ classification is mnsu.analysis.regimes; docs/motifs.md describes the regimes.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 from mnsu.analysis.regimes import REGIMES, RegimeRules, classify
 from mnsu.circuit.board import NEURON_KEYS, SYNAPSE_KEYS, Board, load_board
 from mnsu.circuit.emulator import Emulator
-from mnsu.circuit.units import PREFIXES, UNIT_ALIASES
+from mnsu.circuit.units import UnitError, parse_quantity, split_quantity
 from mnsu.progress import Progress
 
 DEFAULT_DURATION = 3.0  # s
@@ -27,7 +26,6 @@ MAX_POINTS = 10000
 
 # Unit of the value at the end of a key path, by the last key (inputs: amplitude A, times s).
 _INPUT_UNITS = {"amplitude": "A", "start": "s", "duration": "s", "period": "s", "level": ""}
-_VALUE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d.+-]*)\s*$")
 
 
 class SweepError(ValueError):
@@ -82,20 +80,17 @@ def key_unit(key: str) -> str | None:
     return None
 
 
-def _quantity(text: str, what: str) -> tuple[float, str | None]:
-    """A number with an optional prefixed unit ("120uA", "1.2 mA", "3e-4") -> (SI, unit)."""
-    match = _VALUE.match(text)
-    if match is None:
-        raise SweepError(f"{what}: {text!r} is not a number (with an optional unit: 120uA)")
-    number = float(match.group(1))
-    suffix = match.group(2)
-    if not suffix:
-        return number, None
-    if suffix in UNIT_ALIASES:
-        return number, UNIT_ALIASES[suffix]
-    if suffix[0] in PREFIXES and suffix[1:] in UNIT_ALIASES:
-        return number * PREFIXES[suffix[0]], UNIT_ALIASES[suffix[1:]]
-    raise SweepError(f"{what}: unknown unit {suffix!r} in {text!r}")
+def _quantity(text: str, what: str, unit: str | None) -> tuple[float, str | None]:
+    """A number with an optional unit ("120uA", "1.2 mA", "20k", "3e-4") -> (SI, unit).
+
+    Read as a board file reads it (mnsu.circuit.units), against the key's unit when known.
+    """
+    try:
+        if unit is not None:
+            return parse_quantity(text, unit), unit
+        return split_quantity(text)
+    except UnitError as exc:
+        raise SweepError(f"{what}: {exc}") from None
 
 
 def parse_param(spec: str) -> Axis:
@@ -111,8 +106,9 @@ def parse_param(spec: str) -> Axis:
     parts = rest.split(":")
     if len(parts) != 3:
         raise SweepError(f"--param {spec!r}: expected KEY.PATH=START:STOP:N, e.g. x=1:2:5")
-    start, u1 = _quantity(parts[0], f"--param {key} START")
-    stop, u2 = _quantity(parts[1], f"--param {key} STOP")
+    expected = key_unit(key)
+    start, u1 = _quantity(parts[0], f"--param {key} START", expected)
+    stop, u2 = _quantity(parts[1], f"--param {key} STOP", expected)
     try:
         n = int(parts[2].strip())
     except ValueError:
@@ -123,13 +119,6 @@ def parse_param(spec: str) -> Axis:
         raise SweepError(f"--param {key}: N = 1 needs START == STOP, got {start:g} and {stop:g}")
     if n > MAX_POINTS:
         raise SweepError(f"--param {key}: N must be <= {MAX_POINTS}, got {n}")
-    expected = key_unit(key)
-    for given in (u1, u2):
-        if given is not None and expected is not None and given != expected:
-            raise SweepError(
-                f"--param {key}: expected a value in {expected or 'a plain number'}, "
-                f"got one in {given}"
-            )
     if u1 is not None and u2 is not None and u1 != u2:
         raise SweepError(f"--param {key}: START and STOP in different units ({u1}, {u2})")
     unit = expected if expected is not None else (u1 or u2 or "")

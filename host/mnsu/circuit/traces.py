@@ -62,6 +62,24 @@ def membrane_and_on(emu: Emulator, neuron: int, times: FloatArray) -> tuple[Floa
     return volts, on
 
 
+NODES = ("membrane", "readout", "dendrite", "adaptation", "synapse")
+NODE_UNITS = {"membrane": "V", "readout": "V", "dendrite": "V", "adaptation": "A", "synapse": ""}
+
+
+def has_node(emu: Emulator, neuron: int, node: str) -> bool:
+    """Whether the unit has this node (a dendrite, adaptation, an outgoing synapse)."""
+    model = emu.models[neuron]
+    if node == "dendrite":
+        return model.idx_d >= 0
+    if node == "adaptation":
+        return model.idx_w >= 0
+    if node == "synapse":
+        return any(syn.pre == neuron for syn in emu.synapses) or any(
+            rsyn.pre == neuron for rsyn in emu.rall_synapses
+        )
+    return node in NODES
+
+
 def state_trace(emu: Emulator, neuron: int, index: int, times: FloatArray) -> FloatArray:
     """State variable `index` of one unit (UnitModel's state vector) at `times`."""
     out = np.empty_like(times)
@@ -117,7 +135,13 @@ def node_trace(emu: Emulator, neuron: int, node: str, times: FloatArray) -> Floa
             if rsyn.pre == neuron:  # volts across Rs, as the probe reads them
                 return synapse_current(emu, k, times) * emu.board.synapses[rsyn.spec].R_s
         return np.zeros_like(times)
-    raise ValueError(f"unknown node {node!r}; expected membrane, readout or synapse")
+    if node == "dendrite" and emu.models[neuron].idx_d >= 0:
+        return state_trace(emu, neuron, emu.models[neuron].idx_d, times)
+    if node == "adaptation" and emu.models[neuron].idx_w >= 0:
+        return state_trace(emu, neuron, emu.models[neuron].idx_w, times)
+    if node in ("dendrite", "adaptation"):
+        raise ValueError(f"neuron {emu.names[neuron]!r} has no {node}")
+    raise ValueError(f"unknown node {node!r}; expected one of {', '.join(NODES)}")
 
 
 def adc_trace(emu: Emulator, channel: int, times: FloatArray, seed: int = 0) -> NDArray[np.int64]:

@@ -1,12 +1,28 @@
-"""SI quantities in board files: numbers, or strings such as "20 kohm", "400 uA", "30 ms"."""
+"""Quantities in board files: numbers, SI strings ("20 kohm", "400 uA") or SPICE values ("20k").
+
+A value is a number in SI base units, or a string: a number, then optionally a scale and a
+unit. Two spellings of the scale are read:
+
+- SI: a prefix symbol and the unit, case-sensitive (`"20 kohm"`, `"10 Mohm"` mega, `"10 mohm"`
+  milli, `"1 uF"`, `"30 ms"`; `s` is seconds, `S` siemens).
+- SPICE: a scale factor, case-insensitive as SPICE reads it, with or without the unit after it:
+  f 1e-15, p 1e-12, n 1e-9, u 1e-6, m 1e-3, k 1e3, meg 1e6, g 1e9, t 1e12 (`"20k"`, `"1u"`,
+  `"4.7n"`, `"10Meg"`, `"10MEG"`, `"1Megohm"`, `"20K"`).
+
+An exact unit wins over a SPICE scale (`"1 F"` is one farad, `"1 m"` one metre where a length
+is expected; `"1f"` is a femto-something). A bare capital `M` is refused: SPICE reads it as
+milli, SI as mega; write `Meg` (or `Mohm`) for 1e6 and `m` (or `mohm`) for 1e-3.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 
-# Prefix symbol -> multiplier. "u" and the micro sign both mean 1e-6.
+# Prefix symbol -> multiplier (SI spelling, case-sensitive). "u" and the micro signs are 1e-6.
 PREFIXES: dict[str, float] = {
+    "f": 1e-15,
     "p": 1e-12,
     "n": 1e-9,
     "u": 1e-6,
@@ -17,7 +33,21 @@ PREFIXES: dict[str, float] = {
     "k": 1e3,
     "M": 1e6,
     "G": 1e9,
+    "T": 1e12,
 }
+
+# SPICE scale factors, matched case-insensitively, longest first ("meg" before "m").
+SPICE_SCALES: tuple[tuple[str, float], ...] = (
+    ("meg", 1e6),
+    ("f", 1e-15),
+    ("p", 1e-12),
+    ("n", 1e-9),
+    ("u", 1e-6),
+    ("m", 1e-3),
+    ("k", 1e3),
+    ("g", 1e9),
+    ("t", 1e12),
+)
 
 # Unit name -> canonical symbol. Case matters: "s" is seconds, "S" is siemens.
 UNIT_ALIASES: dict[str, str] = {
@@ -58,12 +88,49 @@ class UnitError(ValueError):
 
 
 def _split_unit(text: str) -> tuple[float, str]:
-    """Return (prefix multiplier, canonical unit) for a suffix such as "kohm" or "uA"."""
+    """Return (prefix multiplier, canonical unit) for an SI suffix such as "kohm" or "uA"."""
     if text in UNIT_ALIASES:
         return 1.0, UNIT_ALIASES[text]
     if text and text[0] in PREFIXES and text[1:] in UNIT_ALIASES:
         return PREFIXES[text[0]], UNIT_ALIASES[text[1:]]
     raise UnitError(f"unknown unit {text!r}")
+
+
+def _spice_scale(text: str) -> tuple[float, str] | None:
+    """(scale, the rest) of a SPICE suffix such as "k", "Meg", "uF" or "MEGohm", or None."""
+    lower = text.lower()
+    for name, scale in SPICE_SCALES:
+        if lower.startswith(name):
+            return scale, text[len(name) :]
+    return None
+
+
+def scale_and_unit(suffix: str, unit: str | None) -> tuple[float, str | None]:
+    """(multiplier, unit or None when unitless) of a value's suffix (module docstring).
+
+    `unit` is the expected canonical unit, or None when unknown (then an SI suffix gives its
+    own unit and a bare SPICE scale none). Raises UnitError for what cannot be read.
+    """
+    si: tuple[float, str] | None = None
+    with contextlib.suppress(UnitError):
+        si = _split_unit(suffix)
+    if si is not None and (unit is None or si[1] == unit):
+        return si
+    if si is None and suffix[:1] == "M" and suffix[1:3].lower() != "eg":
+        raise UnitError(
+            f"ambiguous 'M' in {suffix!r}: SPICE reads it as milli, SI as mega; write 'Meg' "
+            "or 'Mohm' for 1e6, 'm' or 'mohm' for 1e-3"
+        )
+    spice = _spice_scale(suffix)
+    if spice is not None:
+        scale, rest = spice
+        if not rest:
+            return scale, None
+        if rest in UNIT_ALIASES and (unit is None or UNIT_ALIASES[rest] == unit):
+            return scale, UNIT_ALIASES[rest]
+    if si is None:
+        raise UnitError(f"unknown unit {suffix!r}")
+    raise UnitError(f"a value in {si[1]}")
 
 
 def parse_quantity(value: object, unit: str) -> float:
@@ -85,19 +152,28 @@ def parse_quantity(value: object, unit: str) -> float:
         suffix = match.group(2)
         if suffix:
             try:
-                scale, found = _split_unit(suffix)
-            except UnitError:
-                raise UnitError(
-                    f"expected {_expected(unit)}, got {value!r} (unknown unit {suffix!r})"
-                ) from None
-            if found != unit:
-                raise UnitError(f"expected {_expected(unit)}, got {value!r} (a value in {found})")
+                scale, _ = scale_and_unit(suffix, unit)
+            except UnitError as exc:
+                raise UnitError(f"expected {_expected(unit)}, got {value!r} ({exc})") from None
             number *= scale
     else:
         raise UnitError(f"expected {_expected(unit)}, got {type(value).__name__} {value!r}")
     if not math.isfinite(number):
         raise UnitError(f"expected a finite {_expected(unit)}, got {value!r}")
     return number
+
+
+def split_quantity(text: str) -> tuple[float, str | None]:
+    """A value whose unit is not known in advance -> (SI number, its unit or None)."""
+    match = _QUANTITY.match(text)
+    if match is None:
+        raise UnitError(f"{text!r} is not a number (with an optional unit: 120uA)")
+    number = float(match.group(1))
+    suffix = match.group(2)
+    if not suffix:
+        return number, None
+    scale, unit = scale_and_unit(suffix, None)
+    return number * scale, unit
 
 
 def _expected(unit: str) -> str:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
+
+from mnsu.circuit.board import Board
+from mnsu.circuit.plausibility import plausibility_warnings
 
 
 def add_set_option(parser: argparse.ArgumentParser, example: str) -> None:
@@ -15,3 +19,11 @@ def add_set_option(parser: argparse.ArgumentParser, example: str) -> None:
         metavar="KEY.PATH=VALUE",
         help=f"override a board value (repeatable), e.g. {example}",
     )
+
+
+def warn_implausible(command: str, board: Board) -> list[str]:
+    """Print the board's plausibility warnings on stderr; return them for the JSON."""
+    warnings = plausibility_warnings(board)
+    for line in warnings:
+        print(f"mnsu {command}: warning: {line}", file=sys.stderr)
+    return warnings

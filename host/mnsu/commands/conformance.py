@@ -33,7 +33,6 @@ from mnsu.analysis.conformance_run import (
     fit_dict,
     record,
 )
-from mnsu.analysis.rhythm import DEFAULT_BURST_GAP
 from mnsu.circuit.board import BoardError, load_board
 from mnsu.link import LinkError
 
@@ -52,7 +51,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--board", required=True, help="the board file the board was built from")
     p.add_argument("--duration", type=float, default=60.0, help="board time to record, s (60)")
     p.add_argument("--telemetry-hz", type=int, default=500, help="telemetry while recording (500)")
-    p.add_argument("--burst-gap", type=float, default=DEFAULT_BURST_GAP, help="burst gap, s")
+    p.add_argument(
+        "--burst-gap",
+        type=float,
+        default=None,
+        help="inter-spike gap in s that splits bursts (default: each train's ISI valley)",
+    )
     p.add_argument("--seed", type=int, default=0, help="emulator noise seed (0)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--save", help="write the recording to this JSON file")

@@ -13,7 +13,7 @@ from typing import Any
 
 from mnsu.analysis.resonance import Study, frequency_range, study
 from mnsu.circuit.board import BoardError
-from mnsu.commands import add_set_option
+from mnsu.commands import add_set_option, warn_implausible
 from mnsu.paths import DEFAULT_BOARD
 
 
@@ -33,7 +33,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--amplitude", type=float, help="drive pulse amplitude in A (board's)")
     p.add_argument("--duration", type=float, default=16.0, help="s per run (16)")
     p.add_argument("--transient", type=float, default=4.0, help="s ignored per run (4)")
-    p.add_argument("--burst-gap", type=float, default=0.03, help="s gap splitting bursts (0.03)")
+    p.add_argument(
+        "--burst-gap",
+        type=float,
+        default=None,
+        help="s gap splitting bursts (default: the neuron's ISI valley)",
+    )
     p.add_argument("--pendulum", metavar="START:STOP:N", help="pendulum natural frequencies in Hz")
     p.add_argument("--leg", default=str(DEFAULT_BOARD), help="board file with the leg section")
     add_set_option(p, "neurons.R.adapt_q=3")
@@ -57,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
             args.amplitude,
         )
         result: dict[str, Any] = study(st, freqs, naturals, args.leg)
+        result["warnings"] = warn_implausible("resonance", st.check())
     except (BoardError, ValueError) as exc:
         print(f"mnsu resonance: {exc}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ from typing import Any
 
 from mnsu.analysis.selfconsistency import SelfConsistencyError, analyse
 from mnsu.circuit.board import BoardError, load_board
-from mnsu.commands import add_set_option
+from mnsu.commands import add_set_option, warn_implausible
 
 
 def add_parser(sub: Any) -> None:
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out = result.as_dict()
     out["board"] = board.name
+    out["warnings"] = warn_implausible("selfconsistent", board)
     if args.plot:
         from mnsu.plot import plot_selfconsistency
 

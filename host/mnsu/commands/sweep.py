@@ -24,7 +24,7 @@ from mnsu.analysis.sweep import (
     report,
     sweep,
 )
-from mnsu.commands import add_set_option
+from mnsu.commands import add_set_option, warn_implausible
 
 
 def add_parser(sub: Any) -> None:
@@ -65,8 +65,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--burst-gap",
         type=float,
-        default=rules.min_gap,
-        help=f"shortest inter-spike gap in s that can split bursts ({rules.min_gap:g})",
+        default=None,
+        help="inter-spike gap in s that splits bursts (default: each train's log-ISI valley, "
+        f"at least {rules.min_gap:g})",
     )
     p.add_argument("--neuron", help="neuron whose regime the map shows (default: the first)")
     p.add_argument(
@@ -85,7 +86,7 @@ def _fail(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     try:
         axes = [parse_param(p) for p in args.params]
-        rules = RegimeRules(fast_hz=args.fast_hz, min_gap=args.burst_gap)
+        rules = RegimeRules(fast_hz=args.fast_hz, burst_gap=args.burst_gap)
         jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
         board, points, neuron = check_sweep(
             args.board, args.overrides, axes, args.duration, args.transient, jobs, args.neuron
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     out = report(
         board, axes, points, results, neuron, args.duration, args.transient, rules, jobs, wall
     )
+    out["warnings"] = warn_implausible("sweep", board)
     if args.plot:
         from mnsu.plot import plot_regime_map
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mnsu.analysis.decoder_gap import decoder_gap_ms
 from mnsu.circuit.board import Board, BoardError, ProbeSpec, load_board
 from mnsu.link import Event, Link, LinkError, LinkStats, LogLine, Telemetry
 from mnsu.robot.leg import circular_spread, event_phases, forward_kinematics, gait_metrics
@@ -38,6 +39,9 @@ class LegChannels:
 
     flexor: ProbeSpec
     extensor: ProbeSpec
+    # the decoder's burst gap in the valley of the board's own ISIs (mnsu.analysis.decoder_gap);
+    # None: the firmware's default
+    burst_gap_ms: float | None = None
 
 
 def leg_channels(board: Board) -> LegChannels:
@@ -55,7 +59,7 @@ def leg_channels(board: Board) -> LegChannels:
                 f"{board.source}: leg.{role} {neuron} has no `readout` probe on ADC 0..3"
             )
         found[role] = probe
-    return LegChannels(found["flexor"], found["extensor"])
+    return LegChannels(found["flexor"], found["extensor"], decoder_gap_ms(board))
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ def configure(link: Link, channels: LegChannels, settings: WalkSettings) -> None
     """Send the walk's parameters (not saved) and switch the board to CPG mode."""
     for name, value in GAIT_PARAMS.items():
         link.set_param(name, value)
+    if channels.burst_gap_ms is not None:
+        link.set_param("burst_gap_ms", channels.burst_gap_ms)
     link.set_param("flexor_channel", channels.flexor.adc)
     link.set_param("extensor_channel", channels.extensor.adc)
     link.set_param("telemetry_hz", settings.telemetry_hz)
