@@ -17,6 +17,7 @@ from mnsu.commands import (
     selfconsistent,
     simulate,
     sweep,
+    urdf,
     virtual_board,
 )
 
@@ -32,6 +33,7 @@ COMMANDS: list[ModuleType] = [
     resonance,
     deploy,
     conformance,
+    urdf,
 ]
 
 
