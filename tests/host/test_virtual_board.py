@@ -59,11 +59,20 @@ def test_demo_20s_steps_at_the_cpg_frequency(tmp_path: Path) -> None:
     assert isinstance(r["realtime_factor"], float) and r["realtime_factor"] > 0
 
 
+# The kinematic leg (hip on a stand 0.17 m up) with the calibration it was measured with
+KINEMATIC_GAIT = (
+    "--leg", "kinematic",
+    "--set", "leg.gait.env_tau_ms=100", "--set", "leg.gait.hip_amp_deg=30",
+    "--set", "leg.gait.asymmetry=0", "--set", "leg.gait.knee_offset_deg=0",
+    "--set", "leg.gait.knee_amp_deg=45",
+)  # fmt: skip
+
+
 def test_touchdown_feedback_locks_contact_phase(tmp_path: Path) -> None:
     spreads = {}
     for mode in ("off", "on"):
         r = demo_json(
-            "--duration", "20", "--terrain", "0.01", "--touchdown", mode,
+            "--duration", "20", "--terrain", "0.01", "--touchdown", mode, *KINEMATIC_GAIT,
             "--plot", str(tmp_path / f"{mode}.png"),
         )  # fmt: skip
         spreads[mode] = r["touchdown_phase_spread_cycles"]

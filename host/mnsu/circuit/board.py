@@ -147,7 +147,7 @@ class ServoSpec:
     torque: float = 1.0
     speed_dps: float = 360.0
     gain: float = 20.0
-    damping: float = 0.1
+    damping: float = 0.4
     armature: float = 2e-4
 
     def pulse_to_deg(self, pulse_s: float) -> float:
@@ -168,11 +168,11 @@ class RigSpec:
     `drag` (N s/m) the forward friction of the carriage's guides.
     """
 
-    support: float = 0.7
+    support: float = 0.5
     height: float = 0.0
-    stiffness: float = 100.0
-    damping: float = 5.0
-    drag: float = 0.2
+    stiffness: float = 300.0
+    damping: float = 20.0
+    drag: float = 1.0
 
 
 _Part = TypeVar("_Part", ServoSpec, RigSpec)
@@ -197,6 +197,7 @@ class LegSpec:
     contact_threshold: float = 0.2
     servo: ServoSpec = field(default_factory=ServoSpec)
     rig: RigSpec = field(default_factory=RigSpec)
+    gait: tuple[tuple[str, float], ...] = ()  # firmware parameters the demo sets (name, value)
 
     @property
     def length(self) -> float:
@@ -331,6 +332,7 @@ LEG_KEYS = (
     "contact_threshold",
     "servo",
     "rig",
+    "gait",
 )
 # key -> (unit, lowest allowed value, value must exceed it rather than reach it)
 SERVO_KEYS: dict[str, tuple[str, float, bool]] = {
@@ -853,14 +855,35 @@ def _leg(r: _Reader, values: Mapping[str, Any], names: list[str]) -> LegSpec:
     )
     rig = _leg_part(r, values.get("rig"), "leg.rig", RIG_KEYS, RigSpec())
     r.check(rig.support <= 1.0, "leg.rig.support", f"must be 0..1, got {rig.support:g}")
+    gait = _gait(r, values.get("gait"))
     return LegSpec(
         flexor=r.name(values["flexor"], "leg.flexor", names),
         extensor=r.name(values["extensor"], "leg.extensor", names),
         joints=tuple(joints),
         servo=servo,
         rig=rig,
+        gait=gait,
         **sizes,
     )
+
+
+def _gait(r: _Reader, raw: object) -> tuple[tuple[str, float], ...]:
+    """The leg's gait calibration: firmware parameters (name -> number within the firmware's
+    table), set by `mnsu demo` before it starts the CPG."""
+    from mnsu_fw import params
+
+    values = r.mapping(raw or {}, "leg.gait")
+    out = []
+    for name, value in values.items():
+        path = f"leg.gait.{name}"
+        if name not in params.INDEX:
+            raise r.fail(path, "not a firmware parameter (see `mnsu_fw.params`)")
+        row = params.TABLE[params.INDEX[name]]
+        v = r.quantity(value, "", path)
+        lo, hi = row[params.MIN], row[params.MAX]
+        r.check(lo <= v <= hi, path, f"must be {lo:g}..{hi:g}, got {v:g}")
+        out.append((name, v))
+    return tuple(out)
 
 
 # board-file key -> field of ServoSpec / RigSpec where the names differ

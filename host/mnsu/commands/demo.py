@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mnsu.commands import add_set_option
 from mnsu.link import LinkError, LinkStats, Telemetry
 from mnsu.paths import DEFAULT_BOARD
 from mnsu.robot.walk import Progress, VirtualSettings, WalkSettings, walk
@@ -43,10 +44,17 @@ def add_parser(sub: Any) -> None:
         "--terrain", type=float, default=0.0, help="virtual uneven ground: +- height, m (0)"
     )
     p.add_argument("--seed", type=int, default=1, help="virtual board noise seed (1)")
+    p.add_argument(
+        "--leg",
+        choices=("physics", "kinematic"),
+        default="physics",
+        help="virtual leg: MuJoCo on the test rig, or the kinematic leg on a stand (physics)",
+    )
     p.add_argument("--record", help="record the link session to this file")
     p.add_argument(
         "--wall-timeout", type=float, default=120.0, help="give up after this wall time, s"
     )
+    add_set_option(p, "leg.gait.knee_amp_deg=45")
     p.set_defaults(func=run)
 
 
@@ -54,11 +62,17 @@ def run(args: argparse.Namespace) -> int:
     settings = WalkSettings(
         args.duration, args.telemetry_hz, args.touchdown == "on", args.wall_timeout
     )
-    virtual = VirtualSettings(args.seed, args.realtime, args.terrain)
+    virtual = VirtualSettings(args.seed, args.realtime, args.terrain, args.leg)
     quiet = not sys.stderr.isatty() and args.json
     try:
         data, result = walk(
-            args.board, settings, args.port, virtual, args.record, None if quiet else _progress()
+            args.board,
+            settings,
+            args.port,
+            virtual,
+            args.record,
+            None if quiet else _progress(),
+            args.overrides,
         )
         from mnsu.plot import plot_walk
 
@@ -94,8 +108,7 @@ def _progress() -> Progress:
 
 def print_summary(r: dict[str, Any]) -> None:
     def num(key: str, fmt: str) -> str:
-        v = r.get(key)
-        return "n/a" if v is None else format(v, fmt)
+        return _fmt(r, key, fmt)
 
     feedback = "on" if r["touchdown_feedback"] else "off"
     print(
@@ -113,4 +126,31 @@ def print_summary(r: dict[str, Any]) -> None:
         f"  link                  {r['frames_received']} frames, {r['frames_lost']} lost, "
         f"{r['crc_errors']} CRC errors, {r['reconnects']} reconnects\n"
         f"  plot                  {r['plot']}"
+    )
+    w = r.get("walking")
+    if w is not None:
+        print_walking(w)
+
+
+def _fmt(values: dict[str, Any], key: str, fmt: str) -> str:
+    v = values.get(key)
+    return "n/a" if v is None else format(v, fmt)
+
+
+def print_walking(w: dict[str, Any]) -> None:
+    """The physics world's figures (mnsu.robot.walking)."""
+
+    def num(key: str, fmt: str) -> str:
+        return _fmt(w, key, fmt)
+
+    print(
+        f"  physics (MuJoCo rig)  {num('forward_speed_m_s', '.3f')} m/s forward "
+        f"({num('body_lengths_per_10s', '.1f')} leg lengths per 10 s), "
+        f"{num('distance_m', '.2f')} m in {num('duration_s', '.1f')} s, falls {w['falls']}\n"
+        f"    steps               {w['steps']} at {num('step_frequency_hz', '.3f')} Hz "
+        f"(x{num('step_to_cpg_ratio', '.3f')} of the CPG), duty {num('duty_factor', '.2f')}, "
+        f"stride {num('stride_length_m', '.3f')} m, foot slip {num('foot_slip_m', '.4f')} m\n"
+        f"    hip height          {num('hip_height_min_m', '.3f')}.."
+        f"{num('hip_height_max_m', '.3f')} m, servo work {num('work_j', '.2f')} J, "
+        f"cost of transport {num('cost_of_transport', '.2f')}"
     )
