@@ -38,6 +38,9 @@ def add_parser(sub: Any) -> None:
         default="off",
         help="touch-down feedback pulse into the extensor (phase reset); off: free CPG (off)",
     )
+    p.add_argument(
+        "--drive", type=float, help="descending drive level 0..1 (default: the firmware's 0.6)"
+    )
     p.add_argument("--telemetry-hz", type=int, default=200, help="telemetry rate, Hz (200)")
     p.add_argument("--realtime", action="store_true", help="pace the virtual board at 1x")
     p.add_argument(
@@ -60,7 +63,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = WalkSettings(
-        args.duration, args.telemetry_hz, args.touchdown == "on", args.wall_timeout
+        args.duration, args.telemetry_hz, args.touchdown == "on", args.wall_timeout, args.drive
     )
     virtual = VirtualSettings(args.seed, args.realtime, args.terrain, args.leg)
     quiet = not sys.stderr.isatty() and args.json

@@ -58,6 +58,7 @@ class WalkSettings:
     telemetry_hz: int = 200
     touchdown: bool = False  # touch-down feedback pulse into the extensor
     wall_timeout_s: float = 120.0
+    drive: float | None = None  # descending drive level 0..1 (None: the firmware's)
 
 
 @dataclass
@@ -91,6 +92,8 @@ def configure(
     board file's gait calibration (`leg.gait`: firmware parameter name, value)."""
     for name, value in gait:
         link.set_param(name, value)
+    if settings.drive is not None:
+        link.set_param("drive_level", settings.drive)
     link.set_param("flexor_channel", channels.flexor.adc)
     link.set_param("extensor_channel", channels.extensor.adc)
     link.set_param("telemetry_hz", settings.telemetry_hz)
