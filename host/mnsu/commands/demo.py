@@ -33,6 +33,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--plot", default="out/demo.png", help="PNG path (out/demo.png)")
     p.add_argument(
+        "--video", help="write an animation of the physics leg with the neuron readouts (.gif)"
+    )
+    p.add_argument(
         "--touchdown",
         choices=("on", "off"),
         default="off",
@@ -80,6 +83,13 @@ def run(args: argparse.Namespace) -> int:
         from mnsu.plot import plot_walk
 
         result["plot"] = str(plot_walk(data, result, Path(args.plot)))
+        if args.video:
+            from mnsu.animate import animate_walk
+            from mnsu.circuit.board import load_board
+
+            leg = load_board(args.board, args.overrides).leg
+            assert leg is not None  # walk() needed it
+            result["video"] = str(animate_walk(data, leg, args.video))
     except (LinkError, ValueError, OSError, RuntimeError) as exc:
         print(f"mnsu demo: {exc}", file=sys.stderr)
         return 1
@@ -129,6 +139,7 @@ def print_summary(r: dict[str, Any]) -> None:
         f"  link                  {r['frames_received']} frames, {r['frames_lost']} lost, "
         f"{r['crc_errors']} CRC errors, {r['reconnects']} reconnects\n"
         f"  plot                  {r['plot']}"
+        + (f"\n  video                 {r['video']}" if r.get("video") else "")
     )
     w = r.get("walking")
     if w is not None:
