@@ -70,10 +70,10 @@ def test_the_boards_contact_switch_is_the_physics_contact(
     assert any(data.contact) and not all(data.contact)
 
 
-def test_descending_drive_changes_step_frequency_and_stride() -> None:
-    """Drive 0.3 vs 0.8: the steps follow the CPG at both and the stride changes. The speed
-    barely does (0.10-0.115 m/s at both): a faster rhythm gives shorter bursts, so smaller
-    envelopes and shorter strides; this is measured and reported, not asserted."""
+def test_descending_drive_changes_step_frequency_and_speed() -> None:
+    """Drive 0.3 vs 0.8: the steps follow the CPG at both; the stride stays about the same, so
+    the faster rhythm walks faster (measured 0.095-0.132 vs 0.049-0.055 m/s over runs: a
+    regression pin at 1.3x)."""
     out = {}
     for drive in (0.3, 0.8):
         _, r = physics_walk(drive)
@@ -90,8 +90,7 @@ def test_descending_drive_changes_step_frequency_and_stride() -> None:
         )
     lo, hi = out[0.3], out[0.8]
     assert lo["step_frequency_hz"] > 1.5 * hi["step_frequency_hz"]  # leg.yaml: lower = faster
-    assert hi["stride_length_m"] > 1.5 * lo["stride_length_m"]
-    assert lo["forward_speed_m_s"] > 0.0 and hi["forward_speed_m_s"] > 0.0
+    assert lo["forward_speed_m_s"] > 1.3 * hi["forward_speed_m_s"] > 0.0
 
 
 def test_the_animation_decodes_and_its_frames_show_the_leg_moving(
