@@ -64,7 +64,7 @@ ros-test: $(ROS_STAMP)
 
 demo: $(STAMP)
 	mkdir -p $(OUT)
-	$(BIN)/mnsu demo --duration $(DEMO_DURATION) --plot $(OUT)/demo.png
+	$(BIN)/mnsu demo --duration $(DEMO_DURATION) --plot $(OUT)/demo.png --video $(OUT)/demo.gif
 
 test: lint typecheck typecheck-firmware firmware-check unit hil ros-test
 

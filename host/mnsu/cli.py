@@ -21,6 +21,7 @@ from mnsu.commands import (
     spice,
     spice_device,
     sweep,
+    urdf,
     virtual_board,
 )
 
@@ -39,6 +40,7 @@ COMMANDS: list[ModuleType] = [
     netlist,
     spice,
     spice_device,
+    urdf,
 ]
 
 

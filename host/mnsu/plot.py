@@ -125,6 +125,21 @@ def plot_run(
     return save(fig, path, dpi=110)
 
 
+def _runs(t: Sequence[float], flags: Sequence[bool]) -> list[tuple[float, float]]:
+    """(start, length) of each run of True in flags sampled at times t."""
+    out: list[tuple[float, float]] = []
+    start: float | None = None
+    for ti, f in zip(t, flags, strict=True):
+        if f and start is None:
+            start = ti
+        elif not f and start is not None:
+            out.append((start, ti - start))
+            start = None
+    if start is not None and t:
+        out.append((start, t[-1] - start))
+    return out
+
+
 def plot_walk(data: Walk, summary: Mapping[str, Any], path: str | Path) -> Path:
     """Write a PNG of a walk: readouts and envelopes, bursts and spikes, joints, contact."""
     fig, axes = plt.subplots(4, 1, figsize=(11, 9), sharex=True)
@@ -161,10 +176,16 @@ def plot_walk(data: Walk, summary: Mapping[str, Any], path: str | Path) -> Path:
     ax.set_ylabel("joints (deg)")
     ax.legend(loc="upper right", fontsize=7)
     ax = axes[3]
-    ax.fill_between(
-        t, [1.0 if c else 0.0 for c in data.contact], step="post", color="C4", alpha=0.5
-    )
-    ax.set_ylabel("foot contact")
+    # gait diagram: stance (foot switch closed) as bars, swing as the gaps between them
+    ax.broken_barh(_runs(t, data.contact), (0.1, 0.8), color="C4", alpha=0.7)
+    ax.set_yticks([0.5], ["stance"])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("gait")
+    if data.physics_trace:
+        ax2 = ax.twinx()
+        trace = data.physics_trace
+        ax2.plot([p.t - data.t_start for p in trace], [p.x for p in trace], color="k", lw=1)
+        ax2.set_ylabel("carriage x (m)")
     ax.set_xlabel("board time (s)")
     sf = summary.get("step_frequency_hz")
     cf = summary.get("cpg_frequency_hz")

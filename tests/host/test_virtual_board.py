@@ -24,6 +24,16 @@ ROOT = Path(__file__).resolve().parents[2]
 LEG = ROOT / "examples" / "leg.yaml"
 
 
+# The kinematic leg (hip on a stand 0.17 m up) with the calibration it was measured with
+KINEMATIC_GAIT = (
+    "--leg", "kinematic",
+    "--set", "leg.gait.env_tau_ms=100", "--set", "leg.gait.hip_amp_deg=30",
+    "--set", "leg.gait.asymmetry=0", "--set", "leg.gait.knee_offset_deg=0",
+    "--set", "leg.gait.knee_amp_deg=45", "--set", "leg.gait.env_step=0.5",
+    "--set", "leg.gait.hip_offset_deg=0", "--set", "leg.gait.slew_dps=400",
+)  # fmt: skip
+
+
 def demo_json(*args: str) -> dict[str, object]:
     out = io.StringIO()
     with redirect_stdout(out):
@@ -44,7 +54,7 @@ def simulated_burst_frequency() -> float:
 
 def test_demo_20s_steps_at_the_cpg_frequency(tmp_path: Path) -> None:
     png = tmp_path / "demo.png"
-    r = demo_json("--duration", "20", "--plot", str(png))
+    r = demo_json("--duration", "20", "--plot", str(png), *KINEMATIC_GAIT)
     f_cpg = simulated_burst_frequency()
     step = r["step_frequency_hz"]
     assert isinstance(step, float)
@@ -63,7 +73,7 @@ def test_touchdown_feedback_locks_contact_phase(tmp_path: Path) -> None:
     spreads = {}
     for mode in ("off", "on"):
         r = demo_json(
-            "--duration", "20", "--terrain", "0.01", "--touchdown", mode,
+            "--duration", "20", "--terrain", "0.01", "--touchdown", mode, *KINEMATIC_GAIT,
             "--plot", str(tmp_path / f"{mode}.png"),
         )  # fmt: skip
         spreads[mode] = r["touchdown_phase_spread_cycles"]

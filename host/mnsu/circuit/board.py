@@ -7,11 +7,12 @@ Errors name the file, the key path and the expected form.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -135,13 +136,83 @@ class JointSpec:
 
 
 @dataclass(frozen=True)
+class ServoSpec:
+    """A hobby position servo as the physics leg sees it (defaults: an MG996R-class servo).
+
+    Pulse to angle as the firmware's servo calibration maps it: `min_pulse`..`max_pulse` (s)
+    spans `range_deg`, centred on 0 deg. `torque` (N m) is the stall torque (the actuator's
+    force limit), `speed_dps` the no-load speed (deg/s), `gain` the position gain (N m/rad) and
+    `damping` the velocity gain (N m s/rad) of its internal loop, `armature` the gearbox's
+    reflected rotor inertia (kg m^2).
+    """
+
+    min_pulse: float = 500e-6
+    max_pulse: float = 2500e-6
+    range_deg: float = 180.0
+    torque: float = 1.0
+    speed_dps: float = 360.0
+    gain: float = 20.0
+    damping: float = 0.4
+    armature: float = 2e-4
+
+    def pulse_to_deg(self, pulse_s: float) -> float:
+        """Joint angle (deg) a pulse of `pulse_s` seconds commands (clamped to the travel)."""
+        centre = 0.5 * (self.min_pulse + self.max_pulse)
+        half = 0.5 * (self.max_pulse - self.min_pulse)
+        frac = min(max((pulse_s - centre) / half, -1.0), 1.0)
+        return frac * 0.5 * self.range_deg
+
+
+@dataclass(frozen=True)
+class RigSpec:
+    """The single-leg test rig: the hip rides a carriage that slides freely forward and up/down.
+
+    `support` is the fraction of the robot's weight a counterweight carries; a spring of
+    `stiffness` (N/m) pulls the hip towards `height` (m above the floor; 0: the height of the
+    hip with the leg straight and the foot on the floor); `damping` (N s/m) is the vertical and
+    `drag` (N s/m) the forward friction of the carriage's guides.
+    """
+
+    support: float = 0.5
+    height: float = 0.0
+    stiffness: float = 300.0
+    damping: float = 20.0
+    drag: float = 1.0
+
+
+_Part = TypeVar("_Part", ServoSpec, RigSpec)
+
+
+@dataclass(frozen=True)
 class LegSpec:
+    """The leg: CPG neurons, joints, link lengths and (for the physics model) masses, foot,
+    servo and rig. See README's board-file table."""
+
     flexor: str
     extensor: str
     joints: tuple[JointSpec, ...]
     thigh_length: float
     shank_length: float
     hip_height: float
+    carriage_mass: float = 0.25
+    thigh_mass: float = 0.06
+    shank_mass: float = 0.03
+    foot_radius: float = 0.01
+    foot_friction: float = 1.0
+    contact_threshold: float = 0.2
+    servo: ServoSpec = field(default_factory=ServoSpec)
+    rig: RigSpec = field(default_factory=RigSpec)
+    gait: tuple[tuple[str, float], ...] = ()  # firmware parameters the demo sets (name, value)
+
+    @property
+    def length(self) -> float:
+        """Thigh plus shank (m): the body length walking speeds are measured in."""
+        return self.thigh_length + self.shank_length
+
+    @property
+    def mass(self) -> float:
+        """Carriage, thigh and shank (kg)."""
+        return self.carriage_mass + self.thigh_mass + self.shank_mass
 
 
 @dataclass(frozen=True)
@@ -260,7 +331,41 @@ PROBE_KEYS = ("adc", "neuron", "node", "gain", "offset", "vref", "bits", "noise"
 PROBE_NODES = ("membrane", "readout", "synapse")
 MIN_NOISE_DT_S = 1e-6  # the shortest noise update step a board file may ask for
 
-LEG_KEYS = ("flexor", "extensor", "joints", "thigh_length", "shank_length", "hip_height")
+LEG_KEYS = (
+    "flexor",
+    "extensor",
+    "joints",
+    "thigh_length",
+    "shank_length",
+    "hip_height",
+    "carriage_mass",
+    "thigh_mass",
+    "shank_mass",
+    "foot_radius",
+    "foot_friction",
+    "contact_threshold",
+    "servo",
+    "rig",
+    "gait",
+)
+# key -> (unit, lowest allowed value, value must exceed it rather than reach it)
+SERVO_KEYS: dict[str, tuple[str, float, bool]] = {
+    "min_pulse": ("s", 0.0, True),
+    "max_pulse": ("s", 0.0, True),
+    "range": ("deg", 0.0, True),
+    "torque": ("Nm", 0.0, True),
+    "speed": ("deg/s", 0.0, True),
+    "gain": ("Nm/rad", 0.0, True),
+    "damping": ("Nms/rad", 0.0, False),
+    "armature": ("", 0.0, False),  # kg m^2, as a plain number
+}
+RIG_KEYS: dict[str, tuple[str, float, bool]] = {
+    "support": ("", 0.0, False),
+    "height": ("m", 0.0, False),
+    "stiffness": ("N/m", 0.0, False),
+    "damping": ("Ns/m", 0.0, False),
+    "drag": ("Ns/m", 0.0, False),
+}
 JOINT_KEYS = ("min", "max", "neutral")
 TOP_KEYS = ("name", "defaults", "neurons", "synapses", "inputs", "probes", "leg")
 
@@ -793,13 +898,81 @@ def _leg(r: _Reader, values: Mapping[str, Any], names: list[str]) -> LegSpec:
             f"must lie within min..max ({lo:g}..{hi:g} deg), got {neutral:g}",
         )
         joints.append(JointSpec(str(jname), lo, hi, neutral))
-    lengths = {}
-    for key, default in (("thigh_length", 0.1), ("shank_length", 0.1), ("hip_height", 0.17)):
-        lengths[key] = r.quantity(values.get(key, default), "m", f"leg.{key}")
-        r.check(lengths[key] > 0, f"leg.{key}", f"must be > 0 m, got {lengths[key]:g}")
+    base = LegSpec("", "", (), 0.1, 0.1, 0.17)
+    sizes: dict[str, float] = {}
+    for key, unit in (
+        ("thigh_length", "m"),
+        ("shank_length", "m"),
+        ("hip_height", "m"),
+        ("carriage_mass", "kg"),
+        ("thigh_mass", "kg"),
+        ("shank_mass", "kg"),
+        ("foot_radius", "m"),
+        ("foot_friction", ""),
+        ("contact_threshold", "N"),
+    ):
+        sizes[key] = r.quantity(values.get(key, getattr(base, key)), unit, f"leg.{key}")
+        r.check(sizes[key] > 0, f"leg.{key}", f"must be > 0 {unit}, got {sizes[key]:g}".strip())
+    servo = _leg_part(r, values.get("servo"), "leg.servo", SERVO_KEYS, ServoSpec())
+    r.check(
+        servo.min_pulse < servo.max_pulse,
+        "leg.servo.max_pulse",
+        f"must be above min_pulse ({servo.min_pulse:g} s), got {servo.max_pulse:g} s",
+    )
+    rig = _leg_part(r, values.get("rig"), "leg.rig", RIG_KEYS, RigSpec())
+    r.check(rig.support <= 1.0, "leg.rig.support", f"must be 0..1, got {rig.support:g}")
+    gait = _gait(r, values.get("gait"))
     return LegSpec(
         flexor=r.name(values["flexor"], "leg.flexor", names),
         extensor=r.name(values["extensor"], "leg.extensor", names),
         joints=tuple(joints),
-        **lengths,
+        servo=servo,
+        rig=rig,
+        gait=gait,
+        **sizes,
     )
+
+
+def _gait(r: _Reader, raw: object) -> tuple[tuple[str, float], ...]:
+    """The leg's gait calibration: firmware parameters (name -> number within the firmware's
+    table), set by `mnsu demo` before it starts the CPG."""
+    from mnsu_fw import params
+
+    values = r.mapping(raw or {}, "leg.gait")
+    out = []
+    for name, value in values.items():
+        path = f"leg.gait.{name}"
+        if name not in params.INDEX:
+            raise r.fail(path, "not a firmware parameter (see `mnsu_fw.params`)")
+        row = params.TABLE[params.INDEX[name]]
+        v = r.quantity(value, "", path)
+        lo, hi = row[params.MIN], row[params.MAX]
+        r.check(lo <= v <= hi, path, f"must be {lo:g}..{hi:g}, got {v:g}")
+        out.append((name, v))
+    return tuple(out)
+
+
+# board-file key -> field of ServoSpec / RigSpec where the names differ
+_PART_FIELDS = {"range": "range_deg", "speed": "speed_dps"}
+
+
+def _leg_part(
+    r: _Reader,
+    raw: object,
+    path: str,
+    keys: Mapping[str, tuple[str, float, bool]],
+    default: _Part,
+) -> _Part:
+    """Read the leg's `servo` or `rig` mapping over `default` (every key optional)."""
+    values = r.mapping(raw or {}, path)
+    r.known_keys(values, list(keys), path)
+    fields: dict[str, float] = {}
+    for key, (unit, low, strict) in keys.items():
+        name = _PART_FIELDS.get(key, key)
+        if key not in values:
+            continue
+        v = r.quantity(values[key], unit, f"{path}.{key}")
+        ok = v > low if strict else v >= low
+        r.check(ok, f"{path}.{key}", f"must be {'>' if strict else '>='} {low:g}, got {v:g}")
+        fields[name] = v
+    return dataclasses.replace(default, **fields)

@@ -63,6 +63,14 @@ UNIT_ALIASES: dict[str, str] = {
     "deg": "deg",
     "rad": "rad",
     "m": "m",
+    "kg": "kg",
+    "N": "N",
+    "Nm": "Nm",
+    "N/m": "N/m",
+    "Ns/m": "Ns/m",
+    "Nm/rad": "Nm/rad",
+    "Nms/rad": "Nms/rad",
+    "deg/s": "deg/s",
 }
 
 UNIT_NAMES: dict[str, str] = {
@@ -76,6 +84,14 @@ UNIT_NAMES: dict[str, str] = {
     "deg": "degrees",
     "rad": "radians",
     "m": "metres",
+    "kg": "kilograms",
+    "N": "newtons",
+    "Nm": "newton metres",
+    "N/m": "newtons per metre",
+    "Ns/m": "newton seconds per metre",
+    "Nm/rad": "newton metres per radian",
+    "Nms/rad": "newton metre seconds per radian",
+    "deg/s": "degrees per second",
     "": "a plain number",
 }
 

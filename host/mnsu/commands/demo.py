@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mnsu.commands import add_set_option
 from mnsu.link import LinkError, LinkStats, Telemetry
 from mnsu.paths import DEFAULT_BOARD
 from mnsu.robot.walk import Progress, VirtualSettings, WalkSettings, walk
@@ -32,10 +33,16 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--plot", default="out/demo.png", help="PNG path (out/demo.png)")
     p.add_argument(
+        "--video", help="write an animation of the physics leg with the neuron readouts (.gif)"
+    )
+    p.add_argument(
         "--touchdown",
         choices=("on", "off"),
         default="off",
         help="touch-down feedback pulse into the extensor (phase reset); off: free CPG (off)",
+    )
+    p.add_argument(
+        "--drive", type=float, help="descending drive level 0..1 (default: the firmware's 0.6)"
     )
     p.add_argument("--telemetry-hz", type=int, default=200, help="telemetry rate, Hz (200)")
     p.add_argument("--realtime", action="store_true", help="pace the virtual board at 1x")
@@ -43,26 +50,46 @@ def add_parser(sub: Any) -> None:
         "--terrain", type=float, default=0.0, help="virtual uneven ground: +- height, m (0)"
     )
     p.add_argument("--seed", type=int, default=1, help="virtual board noise seed (1)")
+    p.add_argument(
+        "--leg",
+        choices=("physics", "kinematic"),
+        default="physics",
+        help="virtual leg: MuJoCo on the test rig, or the kinematic leg on a stand (physics)",
+    )
     p.add_argument("--record", help="record the link session to this file")
     p.add_argument(
         "--wall-timeout", type=float, default=120.0, help="give up after this wall time, s"
     )
+    add_set_option(p, "leg.gait.knee_amp_deg=45")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = WalkSettings(
-        args.duration, args.telemetry_hz, args.touchdown == "on", args.wall_timeout
+        args.duration, args.telemetry_hz, args.touchdown == "on", args.wall_timeout, args.drive
     )
-    virtual = VirtualSettings(args.seed, args.realtime, args.terrain)
+    virtual = VirtualSettings(args.seed, args.realtime, args.terrain, args.leg)
     quiet = not sys.stderr.isatty() and args.json
     try:
         data, result = walk(
-            args.board, settings, args.port, virtual, args.record, None if quiet else _progress()
+            args.board,
+            settings,
+            args.port,
+            virtual,
+            args.record,
+            None if quiet else _progress(),
+            args.overrides,
         )
         from mnsu.plot import plot_walk
 
         result["plot"] = str(plot_walk(data, result, Path(args.plot)))
+        if args.video:
+            from mnsu.animate import animate_walk
+            from mnsu.circuit.board import load_board
+
+            leg = load_board(args.board, args.overrides).leg
+            assert leg is not None  # walk() needed it
+            result["video"] = str(animate_walk(data, leg, args.video))
     except (LinkError, ValueError, OSError, RuntimeError) as exc:
         print(f"mnsu demo: {exc}", file=sys.stderr)
         return 1
@@ -94,8 +121,7 @@ def _progress() -> Progress:
 
 def print_summary(r: dict[str, Any]) -> None:
     def num(key: str, fmt: str) -> str:
-        v = r.get(key)
-        return "n/a" if v is None else format(v, fmt)
+        return _fmt(r, key, fmt)
 
     feedback = "on" if r["touchdown_feedback"] else "off"
     print(
@@ -113,4 +139,32 @@ def print_summary(r: dict[str, Any]) -> None:
         f"  link                  {r['frames_received']} frames, {r['frames_lost']} lost, "
         f"{r['crc_errors']} CRC errors, {r['reconnects']} reconnects\n"
         f"  plot                  {r['plot']}"
+        + (f"\n  video                 {r['video']}" if r.get("video") else "")
+    )
+    w = r.get("walking")
+    if w is not None:
+        print_walking(w)
+
+
+def _fmt(values: dict[str, Any], key: str, fmt: str) -> str:
+    v = values.get(key)
+    return "n/a" if v is None else format(v, fmt)
+
+
+def print_walking(w: dict[str, Any]) -> None:
+    """The physics world's figures (mnsu.robot.walking)."""
+
+    def num(key: str, fmt: str) -> str:
+        return _fmt(w, key, fmt)
+
+    print(
+        f"  physics (MuJoCo rig)  {num('forward_speed_m_s', '.3f')} m/s forward "
+        f"({num('body_lengths_per_10s', '.1f')} leg lengths per 10 s), "
+        f"{num('distance_m', '.2f')} m in {num('duration_s', '.1f')} s, falls {w['falls']}\n"
+        f"    steps               {w['steps']} at {num('step_frequency_hz', '.3f')} Hz "
+        f"(x{num('step_to_cpg_ratio', '.3f')} of the CPG), duty {num('duty_factor', '.2f')}, "
+        f"stride {num('stride_length_m', '.3f')} m, foot slip {num('foot_slip_m', '.4f')} m\n"
+        f"    hip height          {num('hip_height_min_m', '.3f')}.."
+        f"{num('hip_height_max_m', '.3f')} m, servo work {num('work_j', '.2f')} J, "
+        f"cost of transport {num('cost_of_transport', '.2f')}"
     )

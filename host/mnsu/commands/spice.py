@@ -7,7 +7,6 @@ import json
 import sys
 from typing import Any
 
-from mnsu.analysis.rhythm import DEFAULT_BURST_GAP
 from mnsu.circuit.board import BoardError, load_board
 from mnsu.commands import add_set_option
 from mnsu.commands.netlist import add_device_options
@@ -37,7 +36,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--duration", type=float, default=2.0, help="simulated time in s (2)")
     p.add_argument("--transient", type=float, default=0.5, help="s ignored by the analysis")
     p.add_argument(
-        "--burst-gap", type=float, default=DEFAULT_BURST_GAP, help="gap that splits bursts (s)"
+        "--burst-gap",
+        type=float,
+        default=None,
+        help="inter-spike gap that splits bursts (s); default: from each train's own ISIs",
     )
     add_device_options(p)
     add_set_option(p, "neurons.U.I_bias=200e-6")

@@ -43,6 +43,9 @@ from mnsu.circuit.board import Board, load_board
 from mnsu.cosim.harness import CoSim
 from mnsu.paths import DEFAULT_BOARD
 from mnsu.robot.leg import Leg, LegState, PendulumSpec, ServoSpec
+from mnsu.robot.physics import JointState, PhysicsLeg
+
+LEG_MODELS = ("physics", "kinematic")
 
 HISTORY_CHECK_S = 5.0  # board time between two trims of the logs
 
@@ -55,9 +58,12 @@ class VirtualBoard:
     """Emulator + firmware + leg behind a pty. See the module docstring.
 
     board: board file or Board (needs a `leg` section); seed: emulator noise seed.
-    realtime / speed: pacing. terrain_m: each lift-off draws a new ground height uniform in
-    [-terrain_m, +terrain_m] (uneven ground, seeded by `seed`). pendulum: a pendular hip.
-    link_dir: directory of the `tty` symlink (a temporary one when omitted).
+    realtime / speed: pacing. leg_model: "kinematic" (mnsu.robot.leg: the hip on a stand,
+    kinematic contact) or "physics" (mnsu.robot.physics: MuJoCo, the leg walks on its rig).
+    terrain_m: uneven ground; kinematic: each lift-off draws a new ground height uniform in
+    [-terrain_m, +terrain_m]; physics: a height field of bumps 0..terrain_m (both seeded by
+    `seed`). pendulum: a pendular hip (kinematic model). link_dir: directory of the `tty`
+    symlink (a temporary one when omitted).
     history_s: the servo log, contact log and the emulator's spike lists keep this much board
     time (checked every HISTORY_CHECK_S), so a day-long run needs no more memory than a minute.
     """
@@ -72,6 +78,7 @@ class VirtualBoard:
         terrain_m: float = 0.0,
         servo: ServoSpec | None = None,
         pendulum: PendulumSpec | None = None,
+        leg_model: str = "kinematic",
         io_ticks: int = 4,
         host_lead_s: float | None = 0.15,
         link_dir: str | Path | None = None,
@@ -83,8 +90,16 @@ class VirtualBoard:
             raise VirtualBoardError(f"{self.board.source}: the virtual board needs a `leg` section")
         if not speed > 0:
             raise VirtualBoardError(f"speed must be > 0, got {speed!r}")
+        if leg_model not in LEG_MODELS:
+            raise VirtualBoardError(f"leg model must be one of {LEG_MODELS}, got {leg_model!r}")
         self.sim = CoSim(self.board, seed=seed, flash_dir=flash_dir)
-        self.leg = Leg(self.board.leg, servo=servo, pendulum=pendulum)
+        self.physics: PhysicsLeg | None = None
+        self.leg: Leg | PhysicsLeg
+        if leg_model == "physics":
+            self.physics = PhysicsLeg(self.board, terrain_m=terrain_m, seed=seed)
+            self.leg = self.physics
+        else:
+            self.leg = Leg(self.board.leg, servo=servo, pendulum=pendulum)
         self.realtime = realtime
         self.speed = speed
         self.terrain_m = terrain_m
@@ -105,6 +120,7 @@ class VirtualBoard:
         self.contact_log: list[tuple[float, bool]] = []  # (virtual t, contact) at each change
         self.history_s = history_s
         self._trimmed_at = 0.0
+        self._joint_state = self.physics.joint_state() if self.physics is not None else None
         self._master: int | None = None
         self.pty_path = ""
         self._pending = bytearray()
@@ -241,9 +257,17 @@ class VirtualBoard:
         self.state = leg.advance(t - leg.t) if t > leg.t else leg.state()
         if self.state.contact != was:
             self.contact_log.append((t, self.state.contact))
-            if was and self.terrain_m > 0.0:
+            if was and self.terrain_m > 0.0 and isinstance(leg, Leg):
                 leg.ground_y = self._rng.uniform(-self.terrain_m, self.terrain_m)
         sim.set_foot_contact(self.state.contact)
+        if self.physics is not None:
+            self._joint_state = self.physics.joint_state()
+
+    def joint_state(self) -> JointState | None:
+        """Measured hip and knee of the physics leg (rad, rad/s, N m); None for the kinematic
+        leg (it measures nothing: its angles are the servos' outputs). Safe to call from another
+        thread: it copies the values of the last completed control tick."""
+        return self._joint_state
 
     def _wait_for_host(self, lead: float) -> None:
         master = self._master

@@ -20,15 +20,9 @@ from mnsu.analysis.decoder_gap import decoder_gap_ms
 from mnsu.circuit.board import Board, BoardError, ProbeSpec, load_board
 from mnsu.link import Event, Link, LinkError, LinkStats, LogLine, Telemetry
 from mnsu.robot.leg import circular_spread, event_phases, forward_kinematics, gait_metrics
+from mnsu.robot.physics import Sample
+from mnsu.robot.walking import BOUNCE_S, walking_metrics
 
-# Gait calibration the walk applies (not saved to flash): a smoother burst envelope and a knee
-# mapping that clears the ground in swing for the example leg's geometry.
-GAIT_PARAMS: dict[str, float] = {
-    "env_tau_ms": 100.0,
-    "env_step": 0.5,
-    "knee_offset_deg": 0.0,
-    "knee_amp_deg": 45.0,
-}
 TRANSIENT_S = 1.5  # start of the analysis window (board time after the mode switch)
 SILENCE_S = 3.0  # no telemetry this long: the link is given up
 
@@ -68,6 +62,7 @@ class WalkSettings:
     telemetry_hz: int = 200
     touchdown: bool = False  # touch-down feedback pulse into the extensor
     wall_timeout_s: float = 120.0
+    drive: float | None = None  # descending drive level 0..1 (None: the firmware's)
 
 
 @dataclass
@@ -85,17 +80,26 @@ class Walk:
     logs: list[str] = field(default_factory=list)
     t_start: float = 0.0  # board time of the first CPG frame (s)
     t_end: float = 0.0
+    physics_trace: list[Sample] = field(default_factory=list)  # the physics leg (board time)
 
 
 Progress = Callable[[Telemetry, float, LinkStats], None]  # frame, t since start (s), stats
 
 
-def configure(link: Link, channels: LegChannels, settings: WalkSettings) -> None:
-    """Send the walk's parameters (not saved) and switch the board to CPG mode."""
-    for name, value in GAIT_PARAMS.items():
+def configure(
+    link: Link,
+    channels: LegChannels,
+    settings: WalkSettings,
+    gait: Sequence[tuple[str, float]] = (),
+) -> None:
+    """Send the walk's parameters (not saved) and switch the board to CPG mode: first the
+    board file's gait calibration (`leg.gait`: firmware parameter name, value)."""
+    for name, value in gait:
         link.set_param(name, value)
     if channels.burst_gap_ms is not None:
         link.set_param("burst_gap_ms", channels.burst_gap_ms)
+    if settings.drive is not None:
+        link.set_param("drive_level", settings.drive)
     link.set_param("flexor_channel", channels.flexor.adc)
     link.set_param("extensor_channel", channels.extensor.adc)
     link.set_param("telemetry_hz", settings.telemetry_hz)
@@ -105,11 +109,15 @@ def configure(link: Link, channels: LegChannels, settings: WalkSettings) -> None
 
 
 def collect(
-    link: Link, channels: LegChannels, settings: WalkSettings, progress: Progress | None = None
+    link: Link,
+    channels: LegChannels,
+    settings: WalkSettings,
+    progress: Progress | None = None,
+    gait: Sequence[tuple[str, float]] = (),
 ) -> Walk:
     """Configure the board, walk for `settings.duration_s` of board time, back to IDLE."""
     sub = link.subscribe(("telemetry", "event", "log"))
-    configure(link, channels, settings)
+    configure(link, channels, settings, gait)
     data = Walk(channels)
     flex, ext = channels.flexor, channels.extensor
     raw_events: list[Event] = []
@@ -175,8 +183,9 @@ def _frequency(onsets: Sequence[float]) -> float | None:
     return (len(onsets) - 1) / (onsets[-1] - onsets[0])
 
 
-def analyse(data: Walk, board: Board) -> dict[str, Any]:
-    """Gait and rhythm figures of a walk after the transient (TRANSIENT_S)."""
+def analyse(data: Walk, board: Board, min_phase_s: float = 0.02) -> dict[str, Any]:
+    """Gait and rhythm figures of a walk after the transient (TRANSIENT_S); contact phases
+    shorter than min_phase_s merge into their neighbours (switch chatter, foot bounce)."""
     leg = board.leg
     assert leg is not None
     keep = [i for i, t in enumerate(data.t) if t >= TRANSIENT_S]
@@ -188,7 +197,9 @@ def analyse(data: Walk, board: Board) -> dict[str, Any]:
         )
         for i in keep
     ]
-    gait = gait_metrics(t, contact, [p[0] for p in feet], [p[1] for p in feet])
+    gait = gait_metrics(
+        t, contact, [p[0] for p in feet], [p[1] for p in feet], min_phase_s=min_phase_s
+    )
     flex = _onsets(data.events, "burst_on", data.channels.flexor.adc, TRANSIENT_S)
     ext = _onsets(data.events, "burst_on", data.channels.extensor.adc, TRANSIENT_S)
     cpg_f = _frequency(flex)
@@ -214,11 +225,15 @@ def analyse(data: Walk, board: Board) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class VirtualSettings:
-    """How to run the virtual board when no port is given."""
+    """How to run the virtual board when no port is given.
+
+    leg_model: "physics" (MuJoCo, the leg walks on its rig) or "kinematic" (on a stand).
+    """
 
     seed: int = 1
     realtime: bool = False
     terrain_m: float = 0.0
+    leg_model: str = "physics"
 
 
 def walk(
@@ -228,10 +243,13 @@ def walk(
     virtual: VirtualSettings | None = None,
     record: str | Path | None = None,
     progress: Progress | None = None,
+    overrides: Sequence[str] = (),
 ) -> tuple[Walk, dict[str, Any]]:
     """Walk the board on `port`, or the virtual board of `board_file` when port is None.
 
-    Returns the collected walk and its summary: `analyse` figures, link counters, timing.
+    `overrides` are --set KEY.PATH=VALUE strings for the board file. Returns the collected
+    walk and its summary: `analyse` figures, link counters, timing, and for the physics leg
+    `walking` (mnsu.robot.walking figures measured in the physics world).
     """
     if not settings.duration_s > TRANSIENT_S + 1.0:
         raise ValueError(
@@ -242,25 +260,33 @@ def walk(
         from mnsu.cosim.virtual_board import VirtualBoard
 
         v = virtual or VirtualSettings()
-        vb = VirtualBoard(board_file, seed=v.seed, realtime=v.realtime, terrain_m=v.terrain_m)
+        vb = VirtualBoard(
+            load_board(board_file, overrides),
+            seed=v.seed,
+            realtime=v.realtime,
+            terrain_m=v.terrain_m,
+            leg_model=v.leg_model,
+        )
         board = vb.board
         port = vb.path
     else:
-        board = load_board(board_file)
+        board = load_board(board_file, overrides)
     channels = leg_channels(board)
     if vb is not None:
         vb.start()
     wall0 = time.monotonic()
     try:
         with Link(port, record=record) as link:
-            data = collect(link, channels, settings, progress)
+            assert board.leg is not None  # leg_channels() checked
+            data = collect(link, channels, settings, progress, board.leg.gait)
             stats = link.stats.as_dict()
             caps = link.caps
     finally:
         if vb is not None:
             vb.stop()
     wall = time.monotonic() - wall0
-    summary = analyse(data, board)
+    physics = vb.physics if vb is not None else None
+    summary = analyse(data, board, BOUNCE_S if physics is not None else 0.02)
     duration = data.t_end - data.t_start
     summary.update(
         {
@@ -277,6 +303,23 @@ def walk(
             "reconnects": max(0, stats["connects"] - 1),
             "touchdown_feedback": settings.touchdown,
             "board_logs": data.logs,
+            "leg_model": (virtual or VirtualSettings()).leg_model if vb is not None else "real",
         }
     )
+    if physics is not None and board.leg is not None:
+        leg = board.leg
+        figures = walking_metrics(
+            physics.trace,
+            data.t_start + TRANSIENT_S,
+            data.t_end,
+            physics.mass,
+            leg.length,
+            leg.foot_radius,
+            physics.falls,
+        ).as_dict()
+        cpg = summary.get("cpg_frequency_hz")
+        f = figures["step_frequency_hz"]
+        figures["step_to_cpg_ratio"] = f / cpg if f and cpg else None
+        summary["walking"] = figures
+        data.physics_trace = [s for s in physics.trace if data.t_start <= s.t <= data.t_end]
     return data, summary

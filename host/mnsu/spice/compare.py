@@ -63,7 +63,7 @@ def emulator_trains(board: Board, emu: Emulator) -> Trains:
 
 
 def figures(
-    board: Board, trains: Trains, duration: float, transient: float, burst_gap: float
+    board: Board, trains: Trains, duration: float, transient: float, burst_gap: float | None
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"neurons": {}}
     stats = {}
@@ -103,7 +103,7 @@ def run_both(
     device: str = "ideal",
     max_step: float = 2e-6,
     transient: float = 0.5,
-    burst_gap: float = 0.1,
+    burst_gap: float | None = None,
     scr_model: str | None = None,
     record: bool = False,
 ) -> Both:
@@ -138,7 +138,7 @@ def compare(
     device: str = "ideal",
     max_step: float = 2e-6,
     transient: float = 0.5,
-    burst_gap: float = 0.1,
+    burst_gap: float | None = None,
     scr_model: str | None = None,
 ) -> dict[str, Any]:
     """Run both and return {"emulator": figures, "ngspice": figures, "first_spike_diff_s": ..}."""
