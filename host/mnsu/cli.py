@@ -10,9 +10,11 @@ from types import ModuleType
 from mnsu import __version__
 from mnsu.commands import (
     conformance,
+    control,
     demo,
     deploy,
     monitor,
+    param,
     resonance,
     selfconsistent,
     simulate,
@@ -32,6 +34,8 @@ COMMANDS: list[ModuleType] = [
     resonance,
     deploy,
     conformance,
+    param,
+    control,
 ]
 
 
