@@ -17,6 +17,7 @@ from mnsu.commands import (
     param,
     resonance,
     selfconsistent,
+    serve,
     simulate,
     sweep,
     virtual_board,
@@ -36,6 +37,7 @@ COMMANDS: list[ModuleType] = [
     conformance,
     param,
     control,
+    serve,
 ]
 
 
