@@ -311,6 +311,14 @@ class Link:
         """Every parameter back to its default on the board (not saved)."""
         self._request(codec.PARAM_DEFAULTS, b"", timeout_s)
 
+    def exit_to_repl(self, timeout_s: float = 1.0) -> None:
+        """Stop the board's control loop and return it to the MicroPython REPL (redeploying).
+
+        The board refuses (CommandRefused) while its servo outputs are on, or when it speaks
+        another protocol version. After the ACK the board no longer speaks the protocol.
+        """
+        self._request(codec.EXIT_TO_REPL, codec.pack_exit_to_repl(), timeout_s)
+
     def heartbeat(self) -> None:
         self._send(codec.HEARTBEAT, b"")
         self.stats.heartbeats_sent += 1

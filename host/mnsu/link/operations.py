@@ -18,6 +18,8 @@ HINTS = {
     codec.ERR_STORAGE: "the board's flash refused the write: see `mnsu monitor` for its log",
 }
 MODE_HINTS = {
+    codec.EXIT_TO_REPL: "the board refuses while its servos are powered: `mnsu mode idle` "
+    "(after an e-stop: `mnsu estop --reset`) first",
     codec.JOINT_CMD: "joint commands need host mode: `mnsu joints --host-mode HIP KNEE` enters "
     "it on the same link (a mode set by an earlier command falls to safe at the watchdog)",
 }
