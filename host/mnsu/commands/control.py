@@ -69,7 +69,8 @@ def add_parser(sub: Any) -> None:
         "drive",
         help="set the descending drive level 0..1 (or a percentage)",
         description="Set the drive level into the CPG (the drive_level parameter: 0..1 or 0%.."
-        "100%); a higher drive steps faster. Not saved (`mnsu param save`).",
+        "100%) that sets the CPG's rhythm (examples/leg.yaml: period 0.49..1.4 s over "
+        "0.2..0.8). Not saved (`mnsu param save`).",
     )
     p.add_argument("level", help="drive level: 0..1 or a percentage (60%%)")
     board_options(p, run_drive)
