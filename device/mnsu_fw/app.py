@@ -33,7 +33,7 @@ def build() -> "tuple[Controller, Hardware, UsbLink]":
 
 
 def run(ctrl: Controller, hw: Hardware, link: UsbLink, max_ticks: int = 0) -> None:
-    """Run the loop forever (or for max_ticks ticks, for benchmarks)."""
+    """Run the loop until the host sends EXIT_TO_REPL (or for max_ticks ticks, benchmarks)."""
     ticks_us = time.ticks_us
     ticks_diff = time.ticks_diff
     ticks_add = time.ticks_add
@@ -82,6 +82,8 @@ def run(ctrl: Controller, hw: Hardware, link: UsbLink, max_ticks: int = 0) -> No
         if ctrl.out_n:
             link.write(ctrl.out, ctrl.out_n)
             ctrl.out_n = 0
+        if ctrl.exit_requested:
+            return  # EXIT_TO_REPL: main() turns the outputs off and gives Ctrl-C back
 
         body = ticks_diff(ticks_us(), start)
         if body > ctrl.max_loop_us:

@@ -44,6 +44,7 @@ NACK = 0x41  # device -> host: with an error code
 MODE = 0x50  # host -> device: requested mode
 ESTOP = 0x51  # host -> device: latch the e-stop
 ESTOP_RESET = 0x52  # host -> device: clear the e-stop latch (mode becomes IDLE)
+EXIT_TO_REPL = 0x53  # host -> device: protocol version; stop the loop, back to the REPL
 HEARTBEAT = 0x60  # host -> device: keeps the link watchdog fed
 LOG = 0x70  # device -> host: level, UTF-8 text
 
@@ -63,6 +64,7 @@ MESSAGE_NAMES = {
     MODE: "mode",
     ESTOP: "estop",
     ESTOP_RESET: "estop_reset",
+    EXIT_TO_REPL: "exit_to_repl",
     HEARTBEAT: "heartbeat",
     LOG: "log",
 }
@@ -211,6 +213,7 @@ REQUEST_SIZES = {
     MODE: 1,
     ESTOP: 0,
     ESTOP_RESET: 0,
+    EXIT_TO_REPL: 1,
     HEARTBEAT: 0,
 }
 
@@ -646,6 +649,11 @@ def unpack_nack(payload: "bytes | bytearray") -> "tuple[int, int, int, int]":
 
 def pack_mode(mode: int) -> bytes:
     return struct.pack(MODE_FORMAT, mode)
+
+
+def pack_exit_to_repl() -> bytes:
+    """EXIT_TO_REPL payload: this codec's protocol version (the board refuses another)."""
+    return struct.pack(MODE_FORMAT, PROTOCOL_VERSION)
 
 
 def pack_log(level: int, text: str) -> bytes:

@@ -58,6 +58,7 @@ class Controller:
         self._sink = self.handle_frame  # bound once: feed_into allocates nothing per call
 
         self.mode = c.MODE_IDLE
+        self.exit_requested = False  # EXIT_TO_REPL accepted: the app loop returns
         self.estop = False
         self.servos_on = False
         # Board time in microseconds as two 16-bit halves (no long ints on a 31-bit port).
@@ -389,6 +390,8 @@ class Controller:
                 self.nack(msg_type, seq, err, 0)
             else:
                 self.ack(msg_type, seq)
+        elif msg_type == c.EXIT_TO_REPL:
+            self._exit_to_repl(seq, raw[h])
         elif msg_type == c.PARAM_SAVE:
             err_text = param_store.save(self.params_path, self.values)
             if err_text:
@@ -412,6 +415,22 @@ class Controller:
             self.send_caps()
             for note in self.notes:
                 self.log(c.LOG_WARNING, note)
+
+    def _exit_to_repl(self, seq: int, version: int) -> None:
+        """Stop the control loop (the app returns to the REPL) so new firmware can be copied.
+
+        Refused while the servos are powered (a leg would drop or freeze mid-move) and when
+        the request speaks another protocol version (it may mean something else there).
+        """
+        if version != c.PROTOCOL_VERSION:
+            self.nack(c.EXIT_TO_REPL, seq, c.ERR_BAD_VERSION, version)
+            return
+        if self.servos_on:
+            self.nack(c.EXIT_TO_REPL, seq, c.ERR_WRONG_MODE, 0)
+            return
+        self.log(c.LOG_INFO, "exit to REPL: control loop stopped")
+        self.ack(c.EXIT_TO_REPL, seq)
+        self.exit_requested = True
 
     def _joint_command(self, seq: int, raw: "bytearray") -> None:
         if self.estop:

@@ -11,12 +11,15 @@ from types import ModuleType
 from mnsu import __version__
 from mnsu.commands import (
     conformance,
+    control,
     demo,
     deploy,
     monitor,
     netlist,
+    param,
     resonance,
     selfconsistent,
+    serve,
     simulate,
     spice,
     spice_device,
@@ -41,6 +44,9 @@ COMMANDS: list[ModuleType] = [
     spice,
     spice_device,
     urdf,
+    param,
+    control,
+    serve,
 ]
 
 

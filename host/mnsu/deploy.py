@@ -17,8 +17,12 @@ board's `params.json` (its calibration) is kept. After the soft reset, CHECK imp
 firmware module on the board and prints its versions; `reset` then restarts the board so that
 main.py starts the firmware (`--no-start` leaves it at the REPL).
 
-The running firmware disables Ctrl-C (`micropython.kbd_intr(-1)`), so mpremote cannot stop it:
-to redeploy, bring the board up without main.py first (docs/hardware.md, "Redeploying").
+The running firmware disables Ctrl-C (`micropython.kbd_intr(-1)`), so mpremote cannot stop it.
+When the mnsu firmware answers on the port, deploy first asks it to stop with EXIT_TO_REPL
+(docs/protocol.md; refused while the servos are powered) after saving its parameters to
+`backup` if given (`mnsu param load FILE` restores them). A firmware that predates that
+message must be brought up without main.py (docs/hardware.md, "Redeploying"). The port's
+lock (mnsu.link.port_lock) is held throughout.
 """
 
 from __future__ import annotations
@@ -32,7 +36,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mnsu_fw import codec, params
+
 from mnsu.circuit.board import BoardError, load_board
+from mnsu.link import CommandRefused, Link, LinkError, LinkTimeout
+from mnsu.link.operations import explain, read_all
+from mnsu.link.param_values import file_text
+from mnsu.link.port_lock import PortBusy, PortLock
 from mnsu.paths import DEFAULT_BOARD, DEVICE_DIR, FIRMWARE_PACKAGE
 from mnsu.robot.hard_limits import FILE as LIMITS_FILE
 from mnsu.robot.hard_limits import HardLimitsError, write_limits
@@ -42,6 +52,7 @@ ARCHES = ("armv6m", "xtensawin", "none")  # RP2040, ESP32, portable bytecode
 CHECK_MARKER = "mnsu-deploy-check"
 MPREMOTE_TIMEOUT_S = 120.0
 PROBE_TIMEOUT_S = 3.0
+FIRST_PROBE_S = 1.0  # before asking a running firmware to stop
 RAW_BANNER = b"raw REPL; CTRL-B to exit"
 
 CLEAN = (
@@ -188,6 +199,65 @@ def probe_repl(port: str, timeout_s: float = PROBE_TIMEOUT_S) -> None:
         ser.close()
 
 
+def repl_answers(port: str, timeout_s: float) -> bool:
+    """True if a MicroPython REPL answers the probe within timeout_s."""
+    try:
+        probe_repl(port, timeout_s)
+    except DeployError:
+        return False
+    return True
+
+
+def stop_firmware(port: str, backup: Path | None, hello_timeout_s: float = 1.0) -> bool:
+    """If the mnsu firmware answers on `port`: back up its parameters (when asked), then ask it
+    to return to the REPL. Returns False when no mnsu firmware answered (a REPL, a silent port).
+    """
+    try:
+        link = Link(
+            port,
+            hello_timeout_s=hello_timeout_s,
+            reconnect=False,
+            check_params_crc=False,
+            lock=False,
+        )
+    except LinkTimeout:
+        if backup is not None:
+            raise DeployError(
+                f"cannot back up the parameters: no mnsu firmware answered on {port} "
+                "(deploy without --backup keeps params.json on the board anyway)"
+            ) from None
+        return False
+    except LinkError as exc:
+        raise DeployError(str(exc)) from None
+    with link:
+        caps = link.caps
+        assert caps is not None
+        try:
+            if backup is not None:
+                if caps.params_crc != params.table_crc() or caps.n_params != params.COUNT:
+                    raise DeployError(
+                        f"cannot back up the parameters: the board's parameter table (CRC "
+                        f"0x{caps.params_crc:04X}) differs from this host's (0x"
+                        f"{params.table_crc():04X}); deploy without --backup (params.json stays)"
+                    )
+                try:
+                    backup.write_text(file_text(read_all(link)))
+                except OSError as exc:
+                    raise DeployError(f"{backup}: cannot write: {exc.strerror or exc}") from None
+            link.exit_to_repl()
+        except CommandRefused as exc:
+            if exc.error == codec.ERR_UNKNOWN_TYPE:
+                raise DeployError(
+                    f"the firmware on {port} predates EXIT_TO_REPL: start the board without "
+                    "main.py (docs/hardware.md, 'Redeploying') and deploy again"
+                ) from None
+            raise DeployError(explain(exc, codec.EXIT_TO_REPL)) from None
+        except LinkError as exc:
+            raise DeployError(str(exc)) from None
+    time.sleep(0.2)  # the board's REPL starts after main.py has ended
+    return True
+
+
 def explain_failure(port: str, output: str) -> str:
     if "could not enter raw repl" in output or "TransportError" in output:
         return NO_REPL.format(port=port, t=10.0)
@@ -205,10 +275,28 @@ def deploy(
     board: str | Path = DEFAULT_BOARD,
     timeout_s: float = MPREMOTE_TIMEOUT_S,
     probe_timeout_s: float = PROBE_TIMEOUT_S,
+    backup: Path | None = None,
 ) -> tuple[Plan, str]:
     """Deploy to `port`; returns the plan and the check line the board printed."""
     check_port(port)
-    probe_repl(port, probe_timeout_s)
+    try:
+        lock = PortLock(port).acquire()
+    except PortBusy as exc:
+        raise DeployError(f"{exc} (mnsu deploy needs the port itself: stop it first)") from None
+    try:
+        # A REPL first (its probe is garbage to a running firmware), so that the link's HELLO
+        # bytes (Ctrl-A among them) never reach a REPL that mpremote is about to drive.
+        if backup is not None or not repl_answers(port, FIRST_PROBE_S):
+            stop_firmware(port, backup)
+            probe_repl(port, probe_timeout_s)
+        return _copy(port, march, start, board, timeout_s)
+    finally:
+        lock.release()
+
+
+def _copy(
+    port: str, march: str, start: bool, board: str | Path, timeout_s: float
+) -> tuple[Plan, str]:
     with tempfile.TemporaryDirectory(prefix="mnsu-deploy-") as tmp:
         p = plan(port, Path(tmp), march, start, board)
         try:

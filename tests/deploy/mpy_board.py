@@ -6,6 +6,11 @@ pty's master and the master of a second pty, whose slave path (`path`) is the bo
 port (mpremote opens /dev/pts/* like any serial port). A soft reset (Ctrl-D in the raw REPL)
 ends the unix port; the bridge then behaves as a board does: it prints "soft reboot", starts a
 fresh interpreter on the same filesystem and puts it back into the raw REPL.
+
+With boot_main=True the board also boots as a board with firmware does: it runs main.py (then
+the REPL, `micropython -i main.py`, as a board's REPL starts when main.py ends) at power-up and
+after a hard reset, which the filesystem's `machine` module (tests/deploy/machine_stub.py, the
+hardware edge) signals by ending the interpreter with RESET_EXIT.
 """
 
 from __future__ import annotations
@@ -20,15 +25,21 @@ import tty
 from pathlib import Path
 
 MICROPYTHON = Path(sys.executable).with_name("micropython")
+MACHINE_STUB = Path(__file__).with_name("machine_stub.py")
+RESET_EXIT = 77  # machine_stub.reset()
 
 
 class MicroPythonBoard:
-    def __init__(self, fs_dir: Path, *, answer: bool = True) -> None:
-        """answer=False: nothing answers on the port (a board whose firmware ignores Ctrl-C)."""
+    def __init__(self, fs_dir: Path, *, answer: bool = True, boot_main: bool = False) -> None:
+        """answer=False: nothing answers on the port (a board whose firmware ignores Ctrl-C).
+        boot_main=True: run main.py at power-up and after machine.reset() (module docstring)."""
         self.fs_dir = fs_dir
         self.answer = answer
+        self.boot_main = boot_main
         self.boots = 0
         self.soft_reboots = 0
+        self.hard_resets = 0
+        self.exit_codes: list[int] = []
         self._ma, self._sa = os.openpty()
         tty.setraw(self._sa)
         self._mb, sb = os.openpty()
@@ -39,13 +50,14 @@ class MicroPythonBoard:
         self._stop = threading.Event()
         self._raw_after_boot = False
         if answer:
-            self._spawn()
+            self._spawn(main=boot_main)
         self._thread = threading.Thread(target=self._bridge, daemon=True)
         self._thread.start()
 
-    def _spawn(self) -> None:
+    def _spawn(self, main: bool = False) -> None:
+        run_main = main and (self.fs_dir / "main.py").exists()
         self._proc = subprocess.Popen(
-            [str(MICROPYTHON)],
+            [str(MICROPYTHON), *(["-i", "main.py"] if run_main else [])],
             stdin=self._sa,
             stdout=self._sa,
             stderr=self._sa,
@@ -60,6 +72,11 @@ class MicroPythonBoard:
         while not self._stop.is_set() and time.monotonic() < deadline:
             proc = self._proc
             if proc is not None and proc.poll() is not None:
+                self.exit_codes.append(proc.returncode)
+            if proc is not None and proc.poll() == RESET_EXIT and self.boot_main:
+                self.hard_resets += 1  # machine.reset(): boot again, main.py first
+                self._spawn(main=True)
+            elif proc is not None and proc.poll() is not None:
                 # Ctrl-D in the raw REPL ended the unix port: a board soft-reboots instead
                 self.soft_reboots += 1
                 os.write(mb, b"MPY: soft reboot\r\n")
@@ -86,6 +103,13 @@ class MicroPythonBoard:
                 data = os.read(self._ma, 4096)
                 os.write(self._mb, data)
                 seen = (seen + data)[-64:]
+
+    def wait_hard_resets(self, n: int, timeout_s: float = 10.0) -> bool:
+        """Until `n` hard resets happened (mpremote's reset returns before the board's)."""
+        deadline = time.monotonic() + timeout_s
+        while self.hard_resets < n and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.hard_resets >= n
 
     def close(self) -> None:
         self._stop.set()

@@ -143,17 +143,27 @@ def test_no_repl_answering_is_a_clear_error(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
-def test_running_firmware_refuses_a_deploy_and_keeps_running() -> None:
-    """The virtual board runs the real firmware: Ctrl-C and Ctrl-A are only garbage to it."""
+def test_running_firmware_with_servos_on_refuses_a_deploy_and_keeps_running() -> None:
+    """The virtual board runs the real firmware: with its servos powered EXIT_TO_REPL is refused,
+    and Ctrl-C / Ctrl-A are only garbage to it."""
     from mnsu.link import Link
 
     vb = VirtualBoard(ROOT / "examples" / "leg.yaml", realtime=True)
     vb.start()
     try:
+        with Link(vb.path) as link:
+            link.set_mode("hold")  # servos powered, no watchdog
         code, _, err = run_cli("--port", vb.path)
-        assert code == 1 and "no MicroPython REPL answered" in err
+        assert code == 1
+        assert err.strip().splitlines() == [
+            f"mnsu deploy: {vb.path}: board refused exit_to_repl: not accepted in the current "
+            "mode; the board refuses while its servos are powered: `mnsu mode idle` (after an "
+            "e-stop: `mnsu estop --reset`) first"
+        ]
         with Link(vb.path) as link:
             assert link.caps is not None and link.caps.protocol == 1
+            tel = next(link.telemetry(2.0))
+            assert tel.mode == "hold" and tel.servos_on
     finally:
         vb.stop()
 

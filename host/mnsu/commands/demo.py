@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from mnsu.commands import add_set_option
-from mnsu.link import LinkError, LinkStats, Telemetry
+from mnsu.link import LinkError, LinkStats, ParamError, Telemetry, check_param
+from mnsu.link.param_values import ParamValueError, parse_value
 from mnsu.paths import DEFAULT_BOARD
 from mnsu.robot.walk import Progress, VirtualSettings, WalkSettings, walk
 
@@ -41,10 +42,19 @@ def add_parser(sub: Any) -> None:
         default="off",
         help="touch-down feedback pulse into the extensor (phase reset); off: free CPG (off)",
     )
-    p.add_argument(
-        "--drive", type=float, help="descending drive level 0..1 (default: the firmware's 0.6)"
-    )
     p.add_argument("--telemetry-hz", type=int, default=200, help="telemetry rate, Hz (200)")
+    p.add_argument(
+        "--set",
+        dest="board_params",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a board parameter for the walk, with units (repeatable): hip_amp_deg=25deg",
+    )
+    p.add_argument(
+        "--drive",
+        help="descending drive level 0..1 or a percentage (60%%); default: the firmware's",
+    )
     p.add_argument("--realtime", action="store_true", help="pace the virtual board at 1x")
     p.add_argument(
         "--terrain", type=float, default=0.0, help="virtual uneven ground: +- height, m (0)"
@@ -64,9 +74,32 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def board_params(items: list[str], drive: str | None) -> dict[str, float]:
+    """--set NAME=VALUE and --drive LEVEL -> {name: value}, each checked against the table."""
+    pairs = [item.split("=", 1) if "=" in item else [item, ""] for item in items]
+    if drive is not None:
+        pairs.append(["drive_level", drive])
+    out: dict[str, float] = {}
+    for name, text in pairs:
+        if not text:
+            raise ParamValueError(f"--set {name}: no value (write {name}=VALUE)")
+        out[name] = check_param(name, parse_value(name, text))
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
+    try:
+        extra = board_params(args.board_params, args.drive)
+    except (ParamValueError, ParamError) as exc:
+        print(f"mnsu demo: {exc}", file=sys.stderr)
+        return 1
     settings = WalkSettings(
-        args.duration, args.telemetry_hz, args.touchdown == "on", args.wall_timeout, args.drive
+        args.duration,
+        args.telemetry_hz,
+        args.touchdown == "on",
+        args.wall_timeout,
+        None,
+        extra,
     )
     virtual = VirtualSettings(args.seed, args.realtime, args.terrain, args.leg)
     quiet = not sys.stderr.isatty() and args.json

@@ -21,7 +21,8 @@ def add_parser(sub: Any) -> None:
         help="copy the firmware (device/) to a MicroPython board with mpremote",
         description="Compile device/mnsu_fw with mpy-cross, copy it and device/main.py to the "
         "board with mpremote, soft-reset, import every module on the board, then reset it so "
-        "main.py starts the firmware. The board's params.json is kept.",
+        "main.py starts the firmware. A running mnsu firmware is first asked to return to the "
+        "REPL (refused while its servos are powered). The board's params.json is kept.",
     )
     p.add_argument("--port", required=True, help="serial port of the board (/dev/ttyACM0)")
     p.add_argument(
@@ -37,6 +38,12 @@ def add_parser(sub: Any) -> None:
         "default examples/leg.yaml)",
     )
     p.add_argument("--no-start", action="store_true", help="leave the board at the REPL")
+    p.add_argument(
+        "--backup",
+        type=Path,
+        metavar="FILE",
+        help="first save the running board's parameters to FILE (`mnsu param load FILE`)",
+    )
     p.add_argument(
         "--dry-run", action="store_true", help="compile and print the plan; do not touch the port"
     )
@@ -61,12 +68,19 @@ def run(args: argparse.Namespace) -> int:
                 print(f"note: port {args.port} does not exist now", file=sys.stderr)
             return 0
         p, check = deploy(
-            args.port, march=args.march, start=start, board=args.board, timeout_s=args.timeout
+            args.port,
+            march=args.march,
+            start=start,
+            board=args.board,
+            timeout_s=args.timeout,
+            backup=args.backup,
         )
     except DeployError as exc:
         print(f"mnsu deploy: {exc}", file=sys.stderr)
         return 1
     _, proto, fw = check.split()
+    if args.backup is not None:
+        print(f"parameters saved to {args.backup} (restore: mnsu param load {args.backup})")
     print(f"deployed {len(p.files)} files to {args.port}: firmware {fw}, protocol {proto}")
     print(f"hard limits ({LIMITS_FILE}) from {args.board}")
     print("board restarted: main.py runs the firmware" if start else "board left at the REPL")

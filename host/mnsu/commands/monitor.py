@@ -1,13 +1,25 @@
-"""`mnsu monitor --port DEV`: a live terminal view of a board's telemetry and link health."""
+"""`mnsu monitor --port DEV`: a live view of a board's telemetry and link health.
+
+In a terminal it also takes keys (mnsu.link.keys: modes, e-stop, drive up/down, a parameter
+prompt, save); piped, or with --plain, it only prints lines.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import os
+import select
 import sys
+import termios
 import time
+import tty
+from collections.abc import Iterator
 from typing import Any
 
 from mnsu.link import Event, Link, LinkError, LogLine, Telemetry
+from mnsu.link.keys import HELP, press
 
 
 def add_parser(sub: Any) -> None:
@@ -20,7 +32,40 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--port", required=True, help="serial port or pyserial URL")
     p.add_argument("--interval", type=float, default=0.5, help="seconds between lines (0.5)")
     p.add_argument("--duration", type=float, help="stop after this many seconds of wall time")
+    p.add_argument("--plain", action="store_true", help="no keys even in a terminal")
     p.set_defaults(func=run)
+
+
+@contextlib.contextmanager
+def keys_mode(fd: int) -> Iterator[None]:
+    """The terminal in cbreak mode (keys without Enter, no echo), restored afterwards."""
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
+def read_key(fd: int) -> str | None:
+    """One key if one was pressed, without waiting."""
+    if not select.select([fd], [], [], 0)[0]:
+        return None
+    data = os.read(fd, 1)
+    return data.decode(errors="replace") if data else "q"
+
+
+def prompt_line(fd: int, question: str) -> str:
+    """A line typed with echo (the terminal back in its normal mode meanwhile)."""
+    old = termios.tcgetattr(fd)
+    cooked = termios.tcgetattr(fd)
+    cooked[3] |= termios.ICANON | termios.ECHO
+    termios.tcsetattr(fd, termios.TCSADRAIN, cooked)
+    try:
+        print(question, end="", flush=True)
+        return sys.stdin.readline()
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
 
 
 def status_line(tel: Telemetry, link: Link, events: int) -> str:
@@ -38,6 +83,15 @@ def status_line(tel: Telemetry, link: Link, events: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    interactive = not args.plain and sys.stdin.isatty() and sys.stdout.isatty()
+    if not interactive:
+        return watch(args, None)
+    fd = sys.stdin.fileno()
+    with keys_mode(fd):
+        return watch(args, fd)
+
+
+def watch(args: argparse.Namespace, keys_fd: int | None) -> int:
     end = None if args.duration is None else time.monotonic() + args.duration
     try:
         with Link(args.port) as link:
@@ -48,12 +102,21 @@ def run(args: argparse.Namespace) -> int:
                 f" protocol {caps.protocol}, {caps.sample_rate_hz} Hz sampling",
                 flush=True,
             )
+            if keys_fd is not None:
+                print(HELP, flush=True)
             sub = link.subscribe(("telemetry", "event", "log", "connection"), maxsize=10000)
             last: Telemetry | None = None
             events = 0
             next_line = time.monotonic()
             while end is None or time.monotonic() < end:
-                msg = sub.get(timeout_s=0.1)
+                key = read_key(keys_fd) if keys_fd is not None else None
+                if key == "q":
+                    break
+                if key is not None and keys_fd is not None:
+                    line = press(link, key, functools.partial(prompt_line, keys_fd))
+                    if line is not None:
+                        print(line, flush=True)
+                msg = sub.get(timeout_s=0.05)
                 if isinstance(msg, Telemetry):
                     last = msg
                 elif isinstance(msg, Event):

@@ -46,6 +46,7 @@ from mnsu.link.errors import (
     ParamTableError,
     ProtocolVersionError,
 )
+from mnsu.link.port_lock import PortLock
 from mnsu.link.recording import Recorder
 from mnsu.link.subscription import Subscription
 from mnsu.protocol import KINDS, MODES, Caps, Connection, LogLine, Message, Telemetry, message_kind
@@ -70,6 +71,27 @@ def _param(name: str) -> parameters.Param:
         raise ParamError(str(exc)) from None
 
 
+def _read_chunk(ser: serial.SerialBase) -> bytes:
+    """The bytes waiting on the port: at least one, or none after the port's read timeout.
+
+    A device or pty says how many bytes wait; a socket:// port (`mnsu serve`) only whether
+    any do, so after its first byte the rest is taken without waiting (one byte per call
+    could not keep up with 1 kHz telemetry).
+    """
+    n = int(getattr(ser, "in_waiting", 0))
+    if n > 1 or not type(ser).__module__.endswith("protocol_socket"):
+        return bytes(ser.read(n or 1))
+    data = bytes(ser.read(1))
+    if data:
+        timeout = ser.timeout
+        ser.timeout = 0
+        try:
+            data += ser.read(65536)
+        finally:
+            ser.timeout = timeout
+    return data
+
+
 class Link:
     """A connection to an mnsu board (or the virtual board) over a serial port.
 
@@ -79,6 +101,8 @@ class Link:
     reconnect: reopen the port after it disappears, with backoff from `backoff_s` doubling to
         `backoff_max_s`. record: write a recording of the session to this file.
     check_params_crc: refuse a board whose parameter table differs from this host's.
+    lock: take the port's advisory lock (mnsu.link.port_lock) for the Link's lifetime, so a
+        second mnsu process on the same port fails with "port busy" instead of both breaking.
     """
 
     def __init__(
@@ -94,6 +118,7 @@ class Link:
         record: str | Path | None = None,
         check_params_crc: bool = True,
         connect: bool = True,
+        lock: bool = True,
     ) -> None:
         self.port = port
         self.baudrate = baudrate
@@ -103,6 +128,8 @@ class Link:
         self.backoff_max_s = backoff_max_s
         self.hello_timeout_s = hello_timeout_s
         self.check_params_crc = check_params_crc
+        self.lock = lock
+        self._port_lock: PortLock | None = None
         self.stats = LinkStats()
         self._dec = Decoder(self.stats)
         self._ser: serial.SerialBase | None = None
@@ -134,8 +161,10 @@ class Link:
         """Open the port and complete the HELLO/CAPS handshake; returns the capabilities.
 
         Raises ProtocolVersionError, ParamTableError, LinkTimeout or LinkError (port cannot
-        be opened) with a message naming the port.
+        be opened) with a message naming the port, PortBusy when another process holds it.
         """
+        if self.lock and self._port_lock is None:
+            self._port_lock = PortLock(self.port).acquire()
         self._open()
         self._thread = threading.Thread(target=self._run, name=f"mnsu-link {self.port}")
         self._thread.daemon = True
@@ -177,6 +206,9 @@ class Link:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2.0)
         self._close_port()
+        if self._port_lock is not None:
+            self._port_lock.release()
+            self._port_lock = None
         if self.recorder is not None:
             self.recorder.close()
         for sub in self._subs:
@@ -280,6 +312,14 @@ class Link:
     def default_params(self, timeout_s: float = 1.0) -> None:
         """Every parameter back to its default on the board (not saved)."""
         self._request(codec.PARAM_DEFAULTS, b"", timeout_s)
+
+    def exit_to_repl(self, timeout_s: float = 1.0) -> None:
+        """Stop the board's control loop and return it to the MicroPython REPL (redeploying).
+
+        The board refuses (CommandRefused) while its servo outputs are on, or when it speaks
+        another protocol version. After the ACK the board no longer speaks the protocol.
+        """
+        self._request(codec.EXIT_TO_REPL, codec.pack_exit_to_repl(), timeout_s)
 
     def heartbeat(self) -> None:
         self._send(codec.HEARTBEAT, b"")
@@ -386,7 +426,7 @@ class Link:
                     backoff = min(backoff * 2, self.backoff_max_s)
                 continue
             try:
-                data = ser.read(int(getattr(ser, "in_waiting", 0)) or 1)
+                data = _read_chunk(ser)
             except (serial.SerialException, OSError, TypeError) as exc:
                 if self._closing.is_set():
                     return

@@ -63,6 +63,8 @@ class WalkSettings:
     touchdown: bool = False  # touch-down feedback pulse into the extensor
     wall_timeout_s: float = 120.0
     drive: float | None = None  # descending drive level 0..1 (None: the firmware's)
+    # board parameters set after the walk's own (name -> value in the table's unit; not saved)
+    board_params: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,6 +107,8 @@ def configure(
     link.set_param("telemetry_hz", settings.telemetry_hz)
     link.set_param("touchdown_enable", 1 if settings.touchdown else 0)
     link.set_param("spike_events", 1)
+    for name, value in settings.board_params.items():
+        link.set_param(name, value)
     link.set_mode("cpg")
 
 
