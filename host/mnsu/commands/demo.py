@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mnsu.commands import add_set_option
 from mnsu.link import LinkError, LinkStats, ParamError, Telemetry, check_param
 from mnsu.link.param_values import ParamValueError, parse_value
 from mnsu.paths import DEFAULT_BOARD
@@ -45,11 +44,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--telemetry-hz", type=int, default=200, help="telemetry rate, Hz (200)")
     p.add_argument(
         "--set",
-        dest="board_params",
+        dest="settings",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="set a board parameter for the walk, with units (repeatable): hip_amp_deg=25deg",
+        help="repeatable: a firmware parameter with units (hip_amp_deg=25deg), or a board-file "
+        "value by its dotted path (leg.gait.knee_amp_deg=45)",
     )
     p.add_argument(
         "--drive",
@@ -70,8 +70,14 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--wall-timeout", type=float, default=120.0, help="give up after this wall time, s"
     )
-    add_set_option(p, "leg.gait.knee_amp_deg=45")
     p.set_defaults(func=run)
+
+
+def split_settings(items: list[str]) -> tuple[list[str], list[str]]:
+    """--set items -> (firmware parameters, board-file overrides): a dotted name is a board path."""
+    params = [item for item in items if "." not in item.split("=", 1)[0]]
+    overrides = [item for item in items if "." in item.split("=", 1)[0]]
+    return params, overrides
 
 
 def board_params(items: list[str], drive: str | None) -> dict[str, float]:
@@ -88,8 +94,9 @@ def board_params(items: list[str], drive: str | None) -> dict[str, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    params, overrides = split_settings(args.settings)
     try:
-        extra = board_params(args.board_params, args.drive)
+        extra = board_params(params, args.drive)
     except (ParamValueError, ParamError) as exc:
         print(f"mnsu demo: {exc}", file=sys.stderr)
         return 1
@@ -111,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
             virtual,
             args.record,
             None if quiet else _progress(),
-            args.overrides,
+            overrides,
         )
         from mnsu.plot import plot_walk
 
@@ -120,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
             from mnsu.animate import animate_walk
             from mnsu.circuit.board import load_board
 
-            leg = load_board(args.board, args.overrides).leg
+            leg = load_board(args.board, overrides).leg
             assert leg is not None  # walk() needed it
             result["video"] = str(animate_walk(data, leg, args.video))
     except (LinkError, ValueError, OSError, RuntimeError) as exc:
