@@ -137,7 +137,7 @@ def test_every_example_board_is_plausible(examples: Path) -> None:
         ("neurons.U.C=0.1p", "neurons.U.C"),
         ("neurons.U.C=2", "neurons.U.C"),
         ("neurons.U.R_on=30k neurons.U.I_hold=1u", "neurons.U.R_on"),
-        ("neurons.U.R_off=1T neurons.U.R_leak=2T", "neurons.U.R_leak"),
+        ("neurons.U.R_leak=0.5", "neurons.U.R_leak"),
         ("neurons.U.I_bias=2", "neurons.U.I_bias"),
     ],
 )

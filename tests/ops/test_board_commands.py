@@ -108,8 +108,9 @@ def test_param_list_diff_dump_load_defaults_save(port: str, tmp_path: Path) -> N
 
     ok("param", "defaults", "--port", port)
     assert "2 parameter(s) differ from" in ok("param", "diff", str(saved), "--port", port)
-    # load sets ordered pairs whichever end moves first: hip limits shifted above the defaults
-    stored.update(hip_min_deg=40.0, hip_max_deg=60.0, hip_neutral_deg=45.0)
+    # load sets ordered pairs whichever end moves first: hip limits narrowed inside the
+    # deploy-time hard limits (-35..35 deg), the lower end above the old neutral
+    stored.update(hip_min_deg=10.0, hip_max_deg=30.0, hip_neutral_deg=20.0)
     saved.write_text(json.dumps(stored))
     out = ok("param", "load", str(saved), "--save", "--port", port)
     assert f"set {params.COUNT - 1} parameter(s)" in out and "saved" in out
