@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,14 @@ def add_parser(sub: Any) -> None:
         default="physics",
         help="virtual leg: MuJoCo on the test rig, or the kinematic leg on a stand (physics)",
     )
+    p.add_argument(
+        "--push",
+        action="append",
+        default=[],
+        metavar="T:IMPULSE",
+        help="physics leg: push the carriage IMPULSE N s (negative: back) T s into the walk, "
+        "and report the recovery (repeatable), e.g. 8:-0.05",
+    )
     p.add_argument("--record", help="record the link session to this file")
     p.add_argument(
         "--wall-timeout", type=float, default=120.0, help="give up after this wall time, s"
@@ -93,11 +102,31 @@ def board_params(items: list[str], drive: str | None) -> dict[str, float]:
     return out
 
 
+def parse_pushes(items: list[str]) -> tuple[tuple[float, float], ...]:
+    """--push T:IMPULSE items -> ((s, N s), ...); ValueError naming the item."""
+    out = []
+    for item in items:
+        at, sep, impulse = item.partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            pair = (float(at), float(impulse))
+        except ValueError:
+            raise ValueError(
+                f"--push {item!r}: expected T:IMPULSE (seconds:N s), e.g. 8:-0.05"
+            ) from None
+        if not all(math.isfinite(v) for v in pair):
+            raise ValueError(f"--push {item!r}: time and impulse must be finite")
+        out.append(pair)
+    return tuple(out)
+
+
 def run(args: argparse.Namespace) -> int:
     params, overrides = split_settings(args.settings)
     try:
         extra = board_params(params, args.drive)
-    except (ParamValueError, ParamError) as exc:
+        pushes = parse_pushes(args.push)
+    except (ParamValueError, ParamError, ValueError) as exc:
         print(f"mnsu demo: {exc}", file=sys.stderr)
         return 1
     settings = WalkSettings(
@@ -107,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         args.wall_timeout,
         None,
         extra,
+        pushes,
     )
     virtual = VirtualSettings(args.seed, args.realtime, args.terrain, args.leg)
     quiet = not sys.stderr.isatty() and args.json
@@ -184,6 +214,8 @@ def print_summary(r: dict[str, Any]) -> None:
     w = r.get("walking")
     if w is not None:
         print_walking(w)
+    for push in r.get("pushes", []):
+        print_push(push)
 
 
 def _fmt(values: dict[str, Any], key: str, fmt: str) -> str:
@@ -207,4 +239,19 @@ def print_walking(w: dict[str, Any]) -> None:
         f"    hip height          {num('hip_height_min_m', '.3f')}.."
         f"{num('hip_height_max_m', '.3f')} m, servo work {num('work_j', '.2f')} J, "
         f"cost of transport {num('cost_of_transport', '.2f')}"
+    )
+
+
+def print_push(p: dict[str, Any]) -> None:
+    """One push's recovery (mnsu.robot.push_response)."""
+
+    def num(key: str, fmt: str) -> str:
+        return _fmt(p, key, fmt)
+
+    print(
+        f"  push {num('impulse_ns', '+.3f')} N s at {num('t_push_s', '.2f')} s: speed "
+        f"{num('speed_before_m_s', '.3f')} -> {num('speed_after_m_s', '.3f')} m/s "
+        f"(loss {num('speed_loss_fraction', '.2f')}, {num('distance_lost_m', '.3f')} m), "
+        f"re-locked after {num('relock_s', '.2f')} s, worst touch-down phase error "
+        f"{num('max_phase_error_cycles', '.3f')} cycles"
     )

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import math
 import os
 import random
 import select
@@ -121,6 +122,9 @@ class VirtualBoard:
         self.history_s = history_s
         self._trimmed_at = 0.0
         self._joint_state = self.physics.joint_state() if self.physics is not None else None
+        self._pushes: list[tuple[float, float]] = []  # (board time, N s), sorted, not yet applied
+        self._push_lock = threading.Lock()
+        self.pushes_applied: list[tuple[float, float]] = []  # (board time, N s)
         self._master: int | None = None
         self.pty_path = ""
         self._pending = bytearray()
@@ -253,6 +257,12 @@ class VirtualBoard:
             leg.command_pulse(leg.joint_names[0], hip_us)
         if knee_us > 0.0:
             leg.command_pulse(leg.joint_names[1], knee_us)
+        if self._pushes and self.physics is not None:
+            with self._push_lock:
+                due = self._pushes.pop(0) if self._pushes[0][0] <= t else None
+            if due is not None:
+                self.physics.push(due[1])
+                self.pushes_applied.append((t, due[1]))
         was = self.state.contact
         self.state = leg.advance(t - leg.t) if t > leg.t else leg.state()
         if self.state.contact != was:
@@ -262,6 +272,19 @@ class VirtualBoard:
         sim.set_foot_contact(self.state.contact)
         if self.physics is not None:
             self._joint_state = self.physics.joint_state()
+
+    def schedule_push(self, t_board_s: float, impulse_ns: float) -> None:
+        """Push the physics leg's carriage with `impulse_ns` N s (negative: backwards) at the
+        first control tick at or after board time `t_board_s`. Safe to call from another thread."""
+        if self.physics is None:
+            raise VirtualBoardError("a push needs the physics leg (leg_model='physics')")
+        if not (math.isfinite(t_board_s) and math.isfinite(impulse_ns)):
+            raise VirtualBoardError(
+                f"push: time and impulse must be finite, got {t_board_s!r}, {impulse_ns!r}"
+            )
+        with self._push_lock:
+            self._pushes.append((t_board_s, impulse_ns))
+            self._pushes.sort()
 
     def joint_state(self) -> JointState | None:
         """Measured hip and knee of the physics leg (rad, rad/s, N m); None for the kinematic

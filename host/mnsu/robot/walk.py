@@ -21,6 +21,7 @@ from mnsu.circuit.board import Board, BoardError, ProbeSpec, load_board
 from mnsu.link import Event, Link, LinkError, LinkStats, LogLine, Telemetry
 from mnsu.robot.leg import circular_spread, event_phases, forward_kinematics, gait_metrics
 from mnsu.robot.physics import Sample
+from mnsu.robot.push_response import WINDOW_S, push_response
 from mnsu.robot.walking import BOUNCE_S, walking_metrics
 
 TRANSIENT_S = 1.5  # start of the analysis window (board time after the mode switch)
@@ -65,6 +66,8 @@ class WalkSettings:
     drive: float | None = None  # descending drive level 0..1 (None: the firmware's)
     # board parameters set after the walk's own (name -> value in the table's unit; not saved)
     board_params: dict[str, float] = field(default_factory=dict)
+    # pushes on the physics leg's carriage: (s after the walk's start, impulse N s)
+    pushes: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass
@@ -118,8 +121,10 @@ def collect(
     settings: WalkSettings,
     progress: Progress | None = None,
     gait: Sequence[tuple[str, float]] = (),
+    on_start: Callable[[float], None] | None = None,
 ) -> Walk:
-    """Configure the board, walk for `settings.duration_s` of board time, back to IDLE."""
+    """Configure the board, walk for `settings.duration_s` of board time, back to IDLE.
+    `on_start` is called with the board time of the first CPG frame."""
     sub = link.subscribe(("telemetry", "event", "log"))
     configure(link, channels, settings, gait)
     data = Walk(channels)
@@ -152,6 +157,8 @@ def collect(
         if t_start is None:
             t_start = msg.board_time_s
             t_end = t_start + settings.duration_s
+            if on_start is not None:
+                on_start(t_start)
         if msg.board_time_s > t_end:
             break
         data.t.append(msg.board_time_s - t_start)
@@ -259,6 +266,19 @@ def walk(
         raise ValueError(
             f"--duration must be > {TRANSIENT_S + 1.0:g} s, got {settings.duration_s:g}"
         )
+    if settings.pushes:
+        leg_model = (virtual or VirtualSettings()).leg_model
+        if port is not None or leg_model != "physics":
+            raise ValueError(
+                "--push needs the virtual board's physics leg (no --port, --leg physics)"
+            )
+        for at, impulse in settings.pushes:
+            if not (WINDOW_S <= at <= settings.duration_s - WINDOW_S and math.isfinite(impulse)):
+                raise ValueError(
+                    f"--push {at:g}:{impulse:g}: the time must be within {WINDOW_S:g} s.."
+                    f"{settings.duration_s - WINDOW_S:g} s of the walk (its response is measured "
+                    f"over {WINDOW_S:g} s either side) and the impulse finite"
+                )
     vb = None
     if port is None:
         from mnsu.cosim.virtual_board import VirtualBoard
@@ -282,7 +302,15 @@ def walk(
     try:
         with Link(port, record=record) as link:
             assert board.leg is not None  # leg_channels() checked
-            data = collect(link, channels, settings, progress, board.leg.gait)
+            start = None
+            if vb is not None and settings.pushes:
+                board_vb = vb
+
+                def start(t0: float) -> None:
+                    for at, impulse in settings.pushes:
+                        board_vb.schedule_push(t0 + at, impulse)
+
+            data = collect(link, channels, settings, progress, board.leg.gait, start)
             stats = link.stats.as_dict()
             caps = link.caps
     finally:
@@ -325,5 +353,16 @@ def walk(
         f = figures["step_frequency_hz"]
         figures["step_to_cpg_ratio"] = f / cpg if f and cpg else None
         summary["walking"] = figures
+        ext = [
+            data.t_start + t for t in _onsets(data.events, "burst_on", channels.extensor.adc, 0.0)
+        ]
+        summary["pushes"] = (
+            [
+                push_response(physics.trace, ext, at, impulse).as_dict()
+                for at, impulse in vb.pushes_applied
+            ]
+            if vb is not None
+            else []
+        )
         data.physics_trace = [s for s in physics.trace if data.t_start <= s.t <= data.t_end]
     return data, summary
