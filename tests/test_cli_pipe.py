@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+
 def first_line_then_close(*args: str) -> tuple[str, str, int]:
     """Run `mnsu ARGS`, read one line of its stdout, close it, as `| head -1` does."""
     proc = subprocess.Popen(
