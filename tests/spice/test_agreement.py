@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mnsu.analysis.regimes import classify
+from mnsu.analysis.rhythm import burst_overlap, find_bursts
 from mnsu.circuit.board import load_board
 from mnsu.spice.compare import compare, run_both, spice_trains
 
@@ -121,3 +122,24 @@ def test_msbn_regime_identical_at_the_published_points(
     # is up to 2 % of a 0.7 ms interval; the TS interval (52 ms) is held to the unit's 0.1 %
     tolerance = 1e-3 if expected == "tonic" else 2.5e-2
     assert ng["isi_rate_hz"] == pytest.approx(emu["isi_rate_hz"], rel=tolerance)
+
+
+def test_published_cpg_type2_period_spikes_per_burst_and_no_overlap() -> None:
+    # PRA25 Fig. 15 (examples/cpg_type2.yaml): two aLIF units, four two-stage synapses.
+    board = load_board(EXAMPLES / "cpg_type2.yaml")
+    duration, transient, gap = 6.0, 2.0, 0.05
+    both = run_both(board, duration, max_step=5e-6, transient=transient, burst_gap=gap)
+    spice = spice_trains(board, both.net, both.run)
+    for name in ("N1", "N2"):
+        emu = both.result["emulator"]["neurons"][name]
+        ng = both.result["ngspice"]["neurons"][name]
+        print(
+            f"{name}: period {emu['burst_period_s']:.4f} / {ng['burst_period_s']:.4f} s, "
+            f"spikes per burst {emu['spikes_per_burst']:.2f} / {ng['spikes_per_burst']:.2f}"
+        )
+        assert ng["burst_period_s"] == pytest.approx(emu["burst_period_s"], rel=1e-2)
+        assert ng["spikes_per_burst"] == pytest.approx(emu["spikes_per_burst"], rel=2e-2)
+    bursts = [
+        find_bursts(spice.onsets[i], spice.ends[i], gap, (transient, duration)) for i in (0, 1)
+    ]
+    assert burst_overlap(bursts[0], bursts[1]) == 0.0  # no overlap in ngspice either
