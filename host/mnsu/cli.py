@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -69,7 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand. Bad usage exits 2 (argparse); an error no subcommand handled is
     one line on stderr and exit 2 (`mnsu --debug COMMAND ...` shows its traceback)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except BrokenPipeError:  # `mnsu --help | head -1`
+        quiet_stdout()
+        return 0
     args.argv = list(argv) if argv is not None else sys.argv[1:]  # for exports' provenance
     for key, value in sorted(vars(args).items()):
         # no option of any subcommand means anything at NaN or infinity (--duration inf ran
@@ -83,6 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # a pipe's buffered output meets a closed reader here, not at exit
+    except BrokenPipeError:
+        # the reader of stdout went away (`mnsu spice ... | head -1`): what it read is the
+        # answer; no traceback, and nothing more for Python to flush into the closed pipe
+        quiet_stdout()
+        return 0
     except KeyboardInterrupt:
         print(f"mnsu {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -92,6 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mnsu {args.command}: {one_line(exc)}", file=sys.stderr)
         return 2
     return code
+
+
+def quiet_stdout() -> None:
+    """Point stdout at the null device so that no later write or flush meets the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout with no file descriptor (captured): nothing to do
+        pass
 
 
 def one_line(exc: BaseException) -> str:

@@ -89,3 +89,52 @@ def test_series_soma_exact_against_rk4(examples: Path) -> None:
     worst = max(abs(a - b) for a, b in zip(ours, theirs, strict=True))
     print(f"series soma: largest spike-time difference vs RK4 {worst * 1e9:.3g} ns")
     assert worst < 1e-6
+
+
+def drain_curve(examples: Path, r_s: float, volts: list[float]) -> list[float]:
+    """Mean current (A) the fast subsystem (M and the soma Rs || Cs) draws from a dendrite
+    frozen at each voltage: Cm = 1 F, so 50 ms of firing moves it by microvolts."""
+    out = []
+    for v in volts:
+        board = load_board(
+            examples / "msbn.yaml",
+            ["neurons.B.Cm=1", f"neurons.B.V0={v}", "neurons.B.I0=0", f"neurons.B.Rs={r_s}"],
+        )
+        emu = Emulator(board)
+        emu.advance(0.05)
+        out.append((v - emu.voltage(0)) * 1.0 / 0.05)
+    return out
+
+
+@pytest.mark.parametrize(("r_s", "i_ib"), [(3.0e3, 38.7e-6), (2.4e3, 75.1e-6)])
+def test_why_the_ideal_device_cannot_burst(examples: Path, r_s: float, i_ib: float) -> None:
+    # Why no intrinsic bursts (docs/circuits.md): with the dendrite V frozen, the fast
+    # subsystem draws a current I_drain(V) that rises monotonically: the OFF leak up to
+    # V* = V_th (Rm_hi + Rs)/Rm_hi, where FS starts; FS up to V_latch = V_T + I_hold (Rs +
+    # Rm_lo), where M stays ON. A constant I_in meets a monotonic curve at one V, so the slow
+    # dendrite has one equilibrium and no fold to relax around: it settles (FS near V*), or,
+    # in the gap at V_latch, flips between FS and latched within ~1 mV (no hysteresis).
+    board = load_board(examples / "msbn.yaml", [f"neurons.B.Rs={r_s}"])
+    spec = board.neurons[0]
+    r_m_hi = spec.R_off  # Ra = 0 with a series soma: R_off = Rm_hi
+    v_star = spec.V_th * (r_m_hi + r_s) / r_m_hi
+    v_latch = spec.V_on + spec.I_hold * (r_s + spec.R_on)
+    volts = [v_star - 1e-3 + 1e-3 * k for k in range(int((v_latch - v_star) / 1e-3) + 4)]
+    drain = drain_curve(examples, r_s, volts)
+    steps = [b - a for a, b in zip(drain, drain[1:], strict=False)]
+    print(
+        f"Rs {r_s:g}: V* {v_star:.4f} V, V_latch {v_latch:.4f} V; drain (uA) "
+        + " ".join(f"{d * 1e6:.1f}" for d in drain)
+    )
+    assert all(s > 0 for s in steps)  # monotonic: one equilibrium for every I_in
+    # the two steep places are the closed-form voltages (within the 1 mV grid)
+    onset = max(range(len(steps) // 2), key=lambda k: steps[k])
+    latch = max(range(len(steps)), key=lambda k: steps[k])
+    assert volts[onset] <= v_star <= volts[onset + 1]
+    assert volts[latch] <= v_latch <= volts[latch + 1]
+    assert drain[latch + 1] == pytest.approx(spec.I_hold, rel=0.02)  # latched at I_hold
+    # where the published IB points fall on it
+    if i_ib < 50e-6:  # IB1: on the steep FS onset, a stable equilibrium just above V*
+        assert drain[onset] < i_ib < drain[onset + 1]
+    else:  # IB2: in the gap between the FS branch and the latched branch
+        assert drain[latch] < i_ib < drain[latch + 1]

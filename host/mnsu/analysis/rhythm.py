@@ -201,3 +201,22 @@ def phase_lags(stats: Mapping[str, NeuronStats]) -> dict[str, float | None]:
         for b in names[i + 1 :]:
             out[f"{a}->{b}"] = phase_lag(stats[a].onsets, stats[b].onsets)
     return out
+
+
+def burst_overlap(bursts_a: Sequence[Burst], bursts_b: Sequence[Burst]) -> float | None:
+    """The fraction of A's burst time (first spike onset to last spike end, complete bursts)
+    during which B is also inside a burst of its own; None when A has no complete burst.
+
+    0 for strict alternation (the CPG of two pacemakers, PRA25 Fig. 15); > 0 for overlapping
+    bursts (two adapting neurons that escape each other's inhibition, PRA25 Fig. 16).
+    """
+    mine = [(b.onset, b.offset) for b in bursts_a if b.complete]
+    theirs = [(b.onset, b.offset) for b in bursts_b]
+    total = sum(end - start for start, end in mine)
+    if not mine or total <= 0.0:
+        return None
+    shared = 0.0
+    for start, end in mine:
+        for other_start, other_end in theirs:
+            shared += max(0.0, min(end, other_end) - max(start, other_start))
+    return shared / total

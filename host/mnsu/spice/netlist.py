@@ -1,8 +1,9 @@
 """A board file as a self-contained ngspice netlist.
 
 Per unit: the membrane capacitor C (initial V0), the leak R_leak, the bias and input current
-sources, and the device M from the membrane to ground through a 0 V source that measures its
-current; adaptation, a dendrite and synapses where the board has them. Every state variable
+sources, and the device M from the membrane to ground (or to the bursting neuron's soma
+compartment Rs || Cs in series with it) through a 0 V source that measures its current;
+adaptation, a dendrite and synapses where the board has them. Every state variable
 that is not a voltage (synaptic activation s, adaptation current w) is the voltage of a
 capacitor node, in the same units as the board (w in amperes is w volts on its node).
 
@@ -134,6 +135,13 @@ def build(
         if spec.I_bias != 0.0:
             lines.append(f"Ibias_{n} 0 {mem} DC {spec.I_bias:.10g}")
         lines.append(f"Vdev_{n} {mem} dev_{n} 0")
+        # the device's low side: ground, or the bursting neuron's soma Rs || Cs in series with
+        # M [NCE23 Fig. 3], whose voltage the device's current charges
+        low = _low_side(spec, n)
+        if low != "0":
+            lines.append(f"* soma compartment Rs || Cs in series with M (read on v({low}))")
+            lines.append(f"Cs_{n} {low} 0 {spec.C_series:.10g} ic=0")
+            lines.append(f"Rs_{n} {low} 0 {spec.R_series:.10g}")
         if device == "ideal":
             lines += _ideal_device(spec, n)
         else:
@@ -147,7 +155,7 @@ def build(
                 lines.append(f"Xm_{n} dev_{n} cat_{n} {scr.SUBCKT_NAME}_{n}")
             else:
                 lines.append(f"Xm_{n} dev_{n} cat_{n} {scr_name}")
-            lines.append(f"Ron_{n} cat_{n} 0 {spec.R_on:.10g}")
+            lines.append(f"Ron_{n} cat_{n} {low} {spec.R_on:.10g}")
             # the ON state q: the device current above the holding current
             level = _step(f"i(Vdev_{n}) - {spec.I_hold:.10g}", 0.01 * spec.I_hold)
             lines.append(f"Bq_{n} 0 q_{n} I = {level}")
@@ -166,6 +174,8 @@ def build(
             "membrane": f"v({mem})",
             "readout": f"i(vdev_{n})",  # times R_read
         }
+        if low != "0":
+            nodes[spec.name]["soma"] = f"v({low})"
 
     synapse_node: dict[str, str] = {}
     for k, syn in enumerate(board.synapses):
@@ -230,6 +240,11 @@ def build(
     )
 
 
+def _low_side(spec: NeuronSpec, n: str) -> str:
+    """The node M's cathode side returns to: ground, or the unit's series soma."""
+    return f"soma_{n}" if spec.C_series > 0.0 else "0"
+
+
 def _ideal_device(spec: NeuronSpec, n: str) -> list[str]:
     """The emulator's device law as a behavioural current switched by a latched state q.
 
@@ -238,6 +253,9 @@ def _ideal_device(spec: NeuronSpec, n: str) -> list[str]:
     switches within ~0.5 us of the threshold crossing, with no discontinuity for ngspice.
     """
     mem = f"mem_{n}"
+    low = _low_side(spec, n)
+    across = f"v({mem})" if low == "0" else f"v({mem}) - v({low})"  # the voltage across M
+    out = f"v(dev_{n})" if low == "0" else f"v(dev_{n}) - v({low})"
     # The loop q -> threshold -> q flips once its gain band*2/SWITCH_WIDTH*exp(-2x/width)
     # reaches 1, a distance x = width/2*ln(2*band/width) before the threshold in the direction
     # V moves (53 uV for the P0 unit): both thresholds move out by x so that it flips at them.
@@ -245,17 +263,17 @@ def _ideal_device(spec: NeuronSpec, n: str) -> list[str]:
     early = 0.5 * SWITCH_WIDTH * math.log(2.0 * band / SWITCH_WIDTH)
     early = 0.5 * SWITCH_WIDTH * math.log(2.0 * (band + 2.0 * early) / SWITCH_WIDTH)
     target = _step(
-        f"v({mem}) - {spec.V_th + early:.10g} + {band + 2.0 * early:.10g}*v(q_{n})",
+        f"{across} - {spec.V_th + early:.10g} + {band + 2.0 * early:.10g}*v(q_{n})",
         SWITCH_WIDTH,
     )
-    current = f"v(q_{n})*(v(dev_{n}) - {spec.V_on:.10g})/{spec.R_on:.10g}"
+    current = f"v(q_{n})*({out} - {spec.V_on:.10g})/{spec.R_on:.10g}"
     if math.isfinite(spec.R_off):
-        current += f" + (1 - v(q_{n}))*v(dev_{n})/{spec.R_off:.10g}"
+        current += f" + (1 - v(q_{n}))*({out})/{spec.R_off:.10g}"
     return [
         f"* ideal device: ON from V_th {spec.V_th:g} V, OFF below V_off {spec.V_off:g} V",
         f"Bq_{n} 0 q_{n} I = {target}",
         *_state_node(n, spec.V_th <= spec.V0),
-        f"Bm_{n} dev_{n} 0 I = {current}",
+        f"Bm_{n} dev_{n} {low} I = {current}",
     ]
 
 
