@@ -163,7 +163,7 @@ def _run_dask(
         futures = [client.submit(run_batch, func, b.tasks, pure=False) for b in parts]
         owner = {f.key: b for f, b in zip(futures, parts, strict=True)}
         done = 0
-        for future in dask_completed(futures):  # type: ignore[no-untyped-call]
+        for future in dask_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
             done += _store(owner[future.key], future.result(), results)
             progress.update(done)
     return Where("dask", threads, address)

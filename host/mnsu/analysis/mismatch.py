@@ -348,7 +348,9 @@ def distribution(values: Sequence[float | None], ref: float | None) -> dict[str,
         out["rel_std"] = None
         return out
     p5, median, p95 = np.percentile(present, [5, 50, 95])
-    std = float(present.std(ddof=1)) if present.size > 1 else 0.0
+    # equal values have no spread (numpy's mean of them may differ from them in the last bit)
+    same = bool(present.min() == present.max())
+    std = float(present.std(ddof=1)) if present.size > 1 and not same else 0.0
     out.update(
         mean=float(present.mean()),
         std=std,
