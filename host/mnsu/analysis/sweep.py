@@ -9,16 +9,22 @@ classification is mnsu.analysis.regimes; docs/motifs.md describes the regimes.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from mnsu.analysis.regimes import REGIMES, RegimeRules, classify
-from mnsu.circuit.board import NEURON_KEYS, SYNAPSE_KEYS, Board, load_board
+from mnsu.circuit.board import (
+    NEURON_KEYS,
+    SYNAPSE_KEYS,
+    Board,
+    apply_overrides,
+    load_board,
+    parse_board,
+)
 from mnsu.circuit.emulator import Emulator
 from mnsu.circuit.units import UnitError, parse_quantity, split_quantity
-from mnsu.progress import Progress
+from mnsu.scaleout import Where, run_tasks
 
 DEFAULT_DURATION = 3.0  # s
 DEFAULT_TRANSIENT = 1.0  # s
@@ -133,20 +139,31 @@ def grid(axes: Sequence[Axis]) -> list[tuple[int, ...]]:
     return [(i, j) for j in range(len(axes[1].values)) for i in range(len(axes[0].values))]
 
 
-def run_point(
-    board_path: str,
-    overrides: Sequence[str],
-    duration: float,
-    transient: float,
-    rules: RegimeRules,
-) -> dict[str, dict[str, Any]]:
-    """Run one grid point; regime figures of every neuron (runs in a worker process)."""
-    board = load_board(board_path, overrides)
+@dataclass(frozen=True)
+class Point:
+    """One grid point as a self-contained task: the board mapping and the point's values."""
+
+    raw: Mapping[str, Any]  # the board mapping after the fixed --set overrides
+    source: str
+    overrides: tuple[str, ...]  # the point's swept values as "KEY.PATH=VALUE"
+    duration: float
+    transient: float
+    rules: RegimeRules
+
+
+def run_point(point: Point) -> dict[str, dict[str, Any]]:
+    """Run one grid point; regime figures of every neuron (runs on a worker)."""
+    board = parse_board(apply_overrides(point.raw, point.overrides, point.source), point.source)
     emu = Emulator(board)
-    emu.advance_to(duration)
+    emu.advance_to(point.duration)
     return {
         name: classify(
-            emu.spikes[i], emu.spike_ends[i], duration, transient, emu.segments[i].on, rules
+            emu.spikes[i],
+            emu.spike_ends[i],
+            point.duration,
+            point.transient,
+            emu.segments[i].on,
+            point.rules,
         ).as_dict()
         for i, name in enumerate(emu.names)
     }
@@ -193,37 +210,28 @@ def check_sweep(
 
 def sweep(
     board: Board,
-    path: str,
-    overrides: Sequence[str],
     axes: Sequence[Axis],
     points: Sequence[tuple[int, ...]],
     duration: float,
     transient: float,
     rules: RegimeRules,
     jobs: int,
-) -> list[dict[str, dict[str, Any]]]:
-    """Regimes of every neuron at every point (same order as `points`), with a progress bar."""
-
-    def point_overrides(index: tuple[int, ...]) -> list[str]:
-        return [*overrides, *(a.override(a.values[k]) for a, k in zip(axes, index, strict=True))]
-
-    progress = Progress(f"sweep {board.name}", len(points), unit="points")
-    results: list[dict[str, dict[str, Any]] | None] = [None] * len(points)
-    if jobs == 1 or len(points) == 1:
-        for n, index in enumerate(points):
-            results[n] = run_point(path, point_overrides(index), duration, transient, rules)
-            progress.update(n + 1)
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(points))) as pool:
-            futures: dict[Future[dict[str, dict[str, Any]]], int] = {
-                pool.submit(run_point, path, point_overrides(index), duration, transient, rules): n
-                for n, index in enumerate(points)
-            }
-            for done, future in enumerate(as_completed(futures), start=1):
-                results[futures[future]] = future.result()
-                progress.update(done)
-    progress.close()
-    return [r for r in results if r is not None]
+    scheduler: str | None = None,
+) -> tuple[list[dict[str, dict[str, Any]]], Where]:
+    """Regimes of every neuron at every point (same order as `points`), with a progress bar,
+    over `jobs` local processes or the Dask cluster at `scheduler` (mnsu.scaleout)."""
+    tasks = [
+        Point(
+            board.raw,
+            board.source,
+            tuple(a.override(a.values[k]) for a, k in zip(axes, index, strict=True)),
+            duration,
+            transient,
+            rules,
+        )
+        for index in points
+    ]
+    return run_tasks(run_point, tasks, jobs, scheduler, f"sweep {board.name}", "points")
 
 
 def report(
@@ -237,6 +245,7 @@ def report(
     rules: RegimeRules,
     jobs: int,
     wall: float,
+    where: Where,
 ) -> dict[str, Any]:
     """The JSON object of a sweep: axes, every point with every neuron, the map of `neuron`."""
     shape = [len(a.values) for a in axes]
@@ -260,6 +269,8 @@ def report(
         "transient_s": transient,
         "rules": rules.as_dict(),
         "jobs": jobs,
+        "where": where.describe(),
+        "executor": where.as_dict(),
         "wall_s": wall,
         "points": [
             {
@@ -288,7 +299,7 @@ def format_table(out: dict[str, Any], axes: Sequence[Axis]) -> str:
     names = list(out["points"][0]["neurons"]) if out["points"] else []
     add(
         f"{out['board']}: {len(out['points'])} points x {out['duration_s']:g} s in "
-        f"{out['wall_s']:.1f} s on {out['jobs']} jobs; regimes after {out['transient_s']:g} s"
+        f"{out['wall_s']:.1f} s on {out['where']}; regimes after {out['transient_s']:g} s"
     )
     header = "".join(f"{a.key:>24}" for a in axes) + "".join(f"{n:>22}" for n in names)
     add(header)

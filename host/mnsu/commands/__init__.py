@@ -27,3 +27,17 @@ def warn_implausible(command: str, board: Board) -> list[str]:
     for line in warnings:
         print(f"mnsu {command}: warning: {line}", file=sys.stderr)
     return warnings
+
+
+def add_scale_options(parser: argparse.ArgumentParser) -> None:
+    """Where the independent runs of a command go (mnsu.scaleout): local cores or a cluster."""
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="worker processes (default: the number of cores)"
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        default=None,
+        help="run on the Dask cluster behind this scheduler instead of the local cores "
+        "(every worker needs the same mnsu installed; see docs/mismatch.md)",
+    )

@@ -1,6 +1,7 @@
 """`mnsu sweep BOARD.yaml --param KEY.PATH=START:STOP:N [--param ...]`: a regime map.
 
-Runs the emulator at every point of a 1- or 2-parameter grid (in parallel over cores), classifies
+Runs the emulator at every point of a 1- or 2-parameter grid (in parallel over the
+local cores, or on a Dask cluster with --scheduler tcp://HOST:PORT), classifies
 every neuron's firing regime and prints a table, one JSON object, or a map. The sweep itself is
 mnsu.analysis.sweep, the map mnsu.plot.plot_regime_map.
 """
@@ -24,7 +25,8 @@ from mnsu.analysis.sweep import (
     report,
     sweep,
 )
-from mnsu.commands import add_set_option, warn_implausible
+from mnsu.commands import add_scale_options, add_set_option, warn_implausible
+from mnsu.scaleout import ScaleOutError, check_scheduler
 
 
 def add_parser(sub: Any) -> None:
@@ -70,9 +72,7 @@ def add_parser(sub: Any) -> None:
         f"at least {rules.min_gap:g})",
     )
     p.add_argument("--neuron", help="neuron whose regime the map shows (default: the first)")
-    p.add_argument(
-        "--jobs", type=int, default=None, help="worker processes (default: the number of cores)"
-    )
+    add_scale_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--plot", metavar="MAP.png", help="draw the regime map")
     p.set_defaults(func=run)
@@ -91,15 +91,30 @@ def run(args: argparse.Namespace) -> int:
         board, points, neuron = check_sweep(
             args.board, args.overrides, axes, args.duration, args.transient, jobs, args.neuron
         )
-    except ValueError as exc:  # SweepError, BoardError, a bad rule
+        if args.scheduler is not None:
+            check_scheduler(args.scheduler)
+    except (ValueError, ScaleOutError) as exc:  # SweepError, BoardError, a bad rule
         return _fail(str(exc))
     start = time.perf_counter()
-    results = sweep(
-        board, args.board, args.overrides, axes, points, args.duration, args.transient, rules, jobs
-    )
+    try:
+        results, where = sweep(
+            board, axes, points, args.duration, args.transient, rules, jobs, args.scheduler
+        )
+    except ScaleOutError as exc:
+        return _fail(str(exc))
     wall = time.perf_counter() - start
     out = report(
-        board, axes, points, results, neuron, args.duration, args.transient, rules, jobs, wall
+        board,
+        axes,
+        points,
+        results,
+        neuron,
+        args.duration,
+        args.transient,
+        rules,
+        jobs,
+        wall,
+        where,
     )
     out["warnings"] = warn_implausible("sweep", board)
     if args.plot:
