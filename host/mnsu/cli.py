@@ -17,6 +17,7 @@ from mnsu.commands import (
     monitor,
     netlist,
     param,
+    record,
     resonance,
     selfconsistent,
     serve,
@@ -45,6 +46,7 @@ COMMANDS: list[ModuleType] = [
     spice_device,
     urdf,
     param,
+    record,
     control,
     serve,
 ]

@@ -3,7 +3,8 @@
 A thin node over `BoardSession` (session.py): it declares parameters, converts messages and
 hands everything else to the session. Interface (docs/ros.md):
 
-    publishes   joint_states (sensor_msgs/JointState, rad), cpg/neurons
+    publishes   robot_description (std_msgs/String, URDF, transient local),
+                joint_states (sensor_msgs/JointState, rad), cpg/neurons
                 (mnsu_msgs/NeuronState), cpg/events (mnsu_msgs/CpgEvent), foot_contact
                 (mnsu_msgs/FootContact), /diagnostics (diagnostic_msgs/DiagnosticArray)
     subscribes  joint_commands (trajectory_msgs/JointTrajectory, HOST mode), cpg/drive
@@ -35,11 +36,11 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import JointState
-from std_msgs.msg import Float64
+from std_msgs.msg import Float64, String
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
@@ -57,7 +58,7 @@ from mnsu_ros.parameters import (
 )
 from mnsu_ros.safety import SafetyMonitor, Transition
 from mnsu_ros.session import BoardSession, CommandError, SessionConfig
-from mnsu_ros.virtual import board_joint_names, board_probe_names
+from mnsu_ros.virtual import board_joint_names, board_probe_names, board_urdf
 
 _TYPES = {
     "double": Parameter.Type.DOUBLE,
@@ -71,6 +72,11 @@ _TYPES = {
 STREAM_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 COMMAND_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 EVENT_QOS = QoSProfile(depth=500, reliability=ReliabilityPolicy.RELIABLE)
+# robot_description as robot_state_publisher publishes it: reliable, transient local, depth
+# 1, so a node that joins later (robot_state_publisher, rviz, Foxglove) still receives it.
+DESCRIPTION_QOS = QoSProfile(
+    depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL
+)
 OVERRIDABLE = QoSOverridingOptions.with_default_policies()
 
 
@@ -146,6 +152,14 @@ class BridgeNode(LifecycleNode):
         self.diag_pub = self.create_publisher(
             DiagnosticArray, "/diagnostics", STREAM_QOS, qos_overriding_options=OVERRIDABLE
         )
+        # The leg's URDF from the board file (`mnsu urdf`'s generator), published once and
+        # kept for late joiners; an ordinary publisher, so it is there in every lifecycle state.
+        self.robot_description = board_urdf(self.board_file)
+        self.description_pub = self.create_publisher(
+            String, "robot_description", DESCRIPTION_QOS, qos_overriding_options=OVERRIDABLE
+        )
+        if self.robot_description is not None:
+            self.description_pub.publish(String(data=self.robot_description))
         # E-stop first: its services have a callback group of their own, so with the
         # multi-threaded executor (main) they run while a parameter set (the default group,
         # one serial round trip per value) or a command is still waiting on the board.

@@ -80,6 +80,23 @@ def board_probe_names(board_file: str) -> dict[int, str]:
     return {p.adc: p.neuron for p in board.probes}
 
 
+def board_urdf(board_file: str) -> str | None:
+    """The URDF of the board file's leg (`mnsu urdf`'s generator, the one source); None when
+    the file is missing or has no two-joint leg."""
+    if not board_file:
+        board_file = str(DEFAULT_BOARD)
+    if not Path(board_file).is_file():
+        return None
+    from mnsu.circuit.board import load_board
+    from mnsu.robot.description import DescriptionError, urdf
+
+    try:
+        return urdf(load_board(board_file))
+    except DescriptionError as exc:
+        log.warning("no robot_description: %s", exc)
+        return None
+
+
 def board_joint_names(board_file: str) -> tuple[str, str] | None:
     if not board_file:
         board_file = str(DEFAULT_BOARD)
