@@ -102,6 +102,7 @@ class BridgeNode(LifecycleNode):
         joint_names = tuple(str(n) for n in self._declare("joint_names", list(names), "hip, knee"))
         rate = float(self._declare("command_rate_hz", 50.0, "joint commands/s of a trajectory"))
         self._declare("neuron_names", [""], "name per ADC channel ('' = from the board file)")
+        record = str(self._declare("record", "", "MCAP file of the session ('' = none)"))
         th = diag.Thresholds()
         self.diag_period = float(self._declare("diagnostics.period_s", 1.0, "s"))
         self.thresholds = diag.Thresholds(
@@ -120,6 +121,8 @@ class BridgeNode(LifecycleNode):
                 f"joint_names must be two different names (hip, knee); got {joint_names}"
             )
         self.joint_names = joint_names
+        if record and not record.endswith(".mcap"):
+            raise ValueError(f"record = {record!r}: the recording must end in .mcap")
         # Board parameters: typed but unset unless given at start; the board's values fill
         # them once it answers (so a node start never overwrites the board's calibration).
         startup: dict[str, object] = {}
@@ -139,6 +142,7 @@ class BridgeNode(LifecycleNode):
             board_file=self.board_file,
             joint_names=(joint_names[0], joint_names[1]),
             command_rate_hz=rate,
+            record=record,
         )
         self.session = self._new_session()
         self.configured = False
@@ -423,7 +427,7 @@ class BridgeNode(LifecycleNode):
                     )
                 else:
                     board[p.name] = p.value
-            elif p.name.startswith("diagnostics.") or p.name in ("port", "board_file"):
+            elif p.name.startswith("diagnostics.") or p.name in ("port", "board_file", "record"):
                 return SetParametersResult(successful=False, reason=f"{p.name} is read-only")
         if not board:
             return SetParametersResult(successful=True)

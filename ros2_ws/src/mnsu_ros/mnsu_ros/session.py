@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from mnsu import link as mlink
 from mnsu.protocol import POSE_HOLD, POSE_NEUTRAL, pose_name
@@ -48,6 +49,7 @@ class SessionConfig:
     warn_max_s: float = 60.0  # WARN "still no board" at 2, 4, 8 ... s, then this often
     request_timeout_s: float = 3.0  # a real board answers in ms; a loaded virtual one later
     clock_window_s: float = 10.0
+    record: str = ""  # MCAP file of the session (mnsu.export.ros_mcap); "" = none
 
 
 class BoardSession:
@@ -108,7 +110,12 @@ class BoardSession:
         if port == VIRTUAL:
             self.virtual = self._virtual_factory(self.config.board_file)
             port = self.virtual.port
-        link = mlink.Link(port, connect=False, hello_timeout_s=self.config.connect_timeout_s)
+        link = mlink.Link(
+            port,
+            connect=False,
+            hello_timeout_s=self.config.connect_timeout_s,
+            record=self._link_recording(),
+        )
         link.on(("telemetry",), self._telemetry)
         link.on(("event",), self._event)
         link.on(("connection",), self._connection)
@@ -149,8 +156,34 @@ class BoardSession:
                 thread.join(timeout=3.0)
         if self.link is not None:
             self.link.close()
+            self._write_mcap()
         if self.virtual is not None:
             self.virtual.close()
+
+    def _link_recording(self) -> Path | None:
+        """The link's own recording (every byte, flushed as it goes) beside the MCAP file."""
+        if not self.config.record:
+            return None
+        out = Path(self.config.record)
+        if out.suffix != ".mcap":
+            raise ParamError(f"record = {out}: the recording must end in .mcap")
+        return out.with_suffix(".mnsurec")
+
+    def _write_mcap(self) -> None:
+        """The session's link recording as MCAP (ROS 2 messages), once the link is closed."""
+        source = self._link_recording()
+        if source is None or not source.exists():
+            return
+        from mnsu.export.ros_mcap import McapError, convert
+
+        try:
+            summary = convert(
+                source, self.config.record, self.config.board_file, self.config.joint_names
+            )
+        except (McapError, OSError) as exc:
+            log.error("recording not converted to MCAP (%s kept): %s", source, exc)
+            return
+        log.info("recorded %s", summary.line())
 
     def _supervise(self) -> None:
         link = self.link
