@@ -520,10 +520,12 @@ def _trigger(resp: Trigger.Response, fn: Any, ok: str) -> Trigger.Response:
 def _board_descriptor(p: Any) -> ParameterDescriptor:
     d = ParameterDescriptor(description=p.help)
     if p.kind == "f":
-        # doubles also take integers (`hip_amp_deg:=10`); the table's check sees the number
+        # doubles also take integers (`slew_rad_s:=2`); the table's check sees the number
         d.dynamic_typing = True
         d.additional_constraints = "a number (integers accepted)"
-        d.floating_point_range = [FloatingPointRange(from_value=p.minimum, to_value=p.maximum)]
+        d.floating_point_range = [
+            FloatingPointRange(from_value=p.ros_minimum, to_value=p.ros_maximum)
+        ]
     elif p.kind == "i":
         d.integer_range = [IntegerRange(from_value=int(p.minimum), to_value=int(p.maximum), step=1)]
     elif p.choices:

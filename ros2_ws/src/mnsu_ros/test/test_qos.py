@@ -48,7 +48,7 @@ def bridge() -> Iterator[subprocess.Popen[str]]:
             "-p",
             f"telemetry_rate_hz:={RATE_HZ}",
             "-p",
-            "hip_amp_deg:=10",  # an integer for a double parameter is accepted
+            "slew_rad_s:=5",  # an integer for a double parameter is accepted
             "-p",
             f"qos_overrides.{NAMESPACE}/cpg/neurons.publisher.reliability:=best_effort",
         ],
