@@ -45,7 +45,7 @@ from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from mnsu import link as mlink
-from mnsu.cosim.virtual_board import VirtualBoardError
+from mnsu.cosim.virtual_board import LEG_MODELS, VirtualBoardError
 from mnsu_ros import diagnostics as diag
 from mnsu_ros import feedback
 from mnsu_ros.parameters import (
@@ -103,6 +103,7 @@ class BridgeNode(LifecycleNode):
         rate = float(self._declare("command_rate_hz", 50.0, "joint commands/s of a trajectory"))
         self._declare("neuron_names", [""], "name per ADC channel ('' = from the board file)")
         record = str(self._declare("record", "", "MCAP file of the session ('' = none)"))
+        leg_model = str(self._declare("leg_model", "kinematic", "virtual leg: kinematic, physics"))
         th = diag.Thresholds()
         self.diag_period = float(self._declare("diagnostics.period_s", 1.0, "s"))
         self.thresholds = diag.Thresholds(
@@ -121,6 +122,8 @@ class BridgeNode(LifecycleNode):
                 f"joint_names must be two different names (hip, knee); got {joint_names}"
             )
         self.joint_names = joint_names
+        if leg_model not in LEG_MODELS:
+            raise ValueError(f"leg_model must be one of {', '.join(LEG_MODELS)}; got {leg_model!r}")
         if record and not record.endswith(".mcap"):
             raise ValueError(f"record = {record!r}: the recording must end in .mcap")
         # Board parameters: typed but unset unless given at start; the board's values fill
@@ -143,6 +146,7 @@ class BridgeNode(LifecycleNode):
             joint_names=(joint_names[0], joint_names[1]),
             command_rate_hz=rate,
             record=record,
+            leg_model=leg_model,
         )
         self.session = self._new_session()
         self.configured = False
@@ -281,7 +285,13 @@ class BridgeNode(LifecycleNode):
         js = JointState()
         js.header.stamp = stamp
         js.name = list(self.joint_names)
-        js.position = list(feedback.joint_positions_rad(tel.fields))
+        measured = self.session.measured_joints()
+        if measured is None:  # a real board: the angles it commands (after limits and slew)
+            js.position = list(feedback.joint_positions_rad(tel.fields))
+        else:  # the physics leg: its simulated joints at its latest tick
+            js.position = list(measured.position_rad)
+            js.velocity = list(measured.velocity_rad_s)
+            js.effort = list(measured.effort_nm)
         self.joint_state_pub.publish(js)
         link = self.session.link
         gap = 0.0 if link is None else link.stats.heartbeat_gap_max_s
@@ -427,7 +437,12 @@ class BridgeNode(LifecycleNode):
                     )
                 else:
                     board[p.name] = p.value
-            elif p.name.startswith("diagnostics.") or p.name in ("port", "board_file", "record"):
+            elif p.name.startswith("diagnostics.") or p.name in (
+                "port",
+                "board_file",
+                "record",
+                "leg_model",
+            ):
                 return SetParametersResult(successful=False, reason=f"{p.name} is read-only")
         if not board:
             return SetParametersResult(successful=True)

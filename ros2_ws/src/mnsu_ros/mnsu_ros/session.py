@@ -22,6 +22,7 @@ from pathlib import Path
 
 from mnsu import link as mlink
 from mnsu.protocol import POSE_HOLD, POSE_NEUTRAL, pose_name
+from mnsu.robot.physics import JointState
 from mnsu_ros import diagnostics as diag
 from mnsu_ros.board_clock import BoardClock
 from mnsu_ros.parameters import BY_ROS_NAME, BY_TABLE_NAME, ParamError, plan_update
@@ -50,6 +51,7 @@ class SessionConfig:
     request_timeout_s: float = 3.0  # a real board answers in ms; a loaded virtual one later
     clock_window_s: float = 10.0
     record: str = ""  # MCAP file of the session (mnsu.export.ros_mcap); "" = none
+    leg_model: str = "kinematic"  # the virtual board's leg: kinematic or physics (MuJoCo)
 
 
 class BoardSession:
@@ -64,7 +66,7 @@ class BoardSession:
         on_connection: Callable[[bool, str], None],
         on_log: Callable[[mlink.LogLine], None] = lambda _line: None,
         host_time_ns: Callable[[], int] = time.time_ns,
-        virtual_factory: Callable[[str], VirtualBoardLike] = start_virtual_board,
+        virtual_factory: Callable[[str, str], VirtualBoardLike] = start_virtual_board,
     ) -> None:
         self.config = config
         self._on_telemetry = on_telemetry
@@ -108,7 +110,7 @@ class BoardSession:
                 self.desired[param.table_name] = value
         port = self.config.port
         if port == VIRTUAL:
-            self.virtual = self._virtual_factory(self.config.board_file)
+            self.virtual = self._virtual_factory(self.config.board_file, self.config.leg_model)
             port = self.virtual.port
         link = mlink.Link(
             port,
@@ -484,6 +486,12 @@ class BoardSession:
                 continue
             self._traj_wake.wait(period)
             self._traj_wake.clear()
+
+    def measured_joints(self) -> JointState | None:
+        """The joints as the in-process virtual board's physics leg measures them (rad,
+        rad/s, N m); None for a real board or the kinematic leg (then the board's commanded
+        angles in telemetry are all there is)."""
+        return None if self.virtual is None else self.virtual.joint_state()
 
     # ------------------------------------------------------------------ diagnostics
     def link_sample(self) -> diag.LinkSample:

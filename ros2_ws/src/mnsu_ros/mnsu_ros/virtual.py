@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Protocol
 
-from mnsu.cosim.virtual_board import VirtualBoardError
+from mnsu.cosim.virtual_board import LEG_MODELS, VirtualBoardError
 from mnsu.paths import DEFAULT_BOARD
+from mnsu.robot.physics import JointState
 
 log = logging.getLogger("mnsu_ros")
 
@@ -25,6 +26,10 @@ class VirtualBoardLike(Protocol):
 
     def close(self) -> None: ...
 
+    def joint_state(self) -> JointState | None:
+        """The leg's measured joints (physics leg), None when it measures none."""
+        ...
+
 
 SWITCH_INTERVAL_S = 0.0002  # s: interpreter-lock hand-over while a virtual board runs here
 
@@ -32,7 +37,7 @@ SWITCH_INTERVAL_S = 0.0002  # s: interpreter-lock hand-over while a virtual boar
 class InProcessVirtualBoard:
     """mnsu.cosim.virtual_board.VirtualBoard paced in real time on a thread of this process."""
 
-    def __init__(self, board_file: str) -> None:
+    def __init__(self, board_file: str, leg_model: str = "kinematic") -> None:
         from mnsu.cosim.virtual_board import VirtualBoard
 
         # The firmware runs in a child process. Ctrl-C in a terminal (or `timeout`) signals
@@ -47,7 +52,9 @@ class InProcessVirtualBoard:
         blocked = {signal.SIGINT, signal.SIGTERM}
         old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         try:
-            self.board = VirtualBoard(board_file or DEFAULT_BOARD, realtime=True)
+            self.board = VirtualBoard(
+                board_file or DEFAULT_BOARD, realtime=True, leg_model=leg_model
+            )
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
         self.board.start()
@@ -56,6 +63,11 @@ class InProcessVirtualBoard:
     def port(self) -> str:
         return self.board.path
 
+    def joint_state(self) -> JointState | None:
+        """The physics leg's joints at its last completed control tick (rad, rad/s, N m);
+        None for the kinematic leg, whose angles are the servo commands."""
+        return self.board.joint_state()
+
     def close(self) -> None:
         try:
             self.board.stop()
@@ -63,9 +75,14 @@ class InProcessVirtualBoard:
             log.warning("%s", exc)
 
 
-def start_virtual_board(board_file: str) -> VirtualBoardLike:
-    """A virtual board (emulator + firmware under MicroPython + leg) behind a pty, real time."""
-    return InProcessVirtualBoard(board_file)
+def start_virtual_board(board_file: str, leg_model: str = "kinematic") -> VirtualBoardLike:
+    """A virtual board (emulator + firmware under MicroPython + leg) behind a pty, real time;
+    leg_model: "kinematic" or "physics" (MuJoCo, mnsu.cosim.virtual_board.LEG_MODELS)."""
+    if leg_model not in LEG_MODELS:
+        raise VirtualBoardError(
+            f"leg_model must be one of {', '.join(LEG_MODELS)}; got {leg_model!r}"
+        )
+    return InProcessVirtualBoard(board_file, leg_model)
 
 
 def board_probe_names(board_file: str) -> dict[int, str]:
