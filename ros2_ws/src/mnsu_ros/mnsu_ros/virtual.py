@@ -30,6 +30,11 @@ class VirtualBoardLike(Protocol):
         """The leg's measured joints (physics leg), None when it measures none."""
         ...
 
+    @property
+    def bytes_dropped(self) -> int:
+        """Bytes the board could not hand to the pty (nobody reading, or a full buffer)."""
+        ...
+
 
 SWITCH_INTERVAL_S = 0.0002  # s: interpreter-lock hand-over while a virtual board runs here
 
@@ -62,6 +67,10 @@ class InProcessVirtualBoard:
     @property
     def port(self) -> str:
         return self.board.path
+
+    @property
+    def bytes_dropped(self) -> int:
+        return self.board.bytes_dropped
 
     def joint_state(self) -> JointState | None:
         """The physics leg's joints at its last completed control tick (rad, rad/s, N m);
