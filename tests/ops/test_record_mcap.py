@@ -135,3 +135,10 @@ def test_convert_and_bad_input_are_one_line(session: Path, tmp_path: Path) -> No
     assert code == 2 and len(err.strip().splitlines()) == 1 and "not an mnsu link" in err
     code, _, err = mnsu("record", "--convert", str(bad), "--out", str(tmp_path / "x.bag"))
     assert code == 2 and "must end in .mcap" in err
+    rec = str(session.with_suffix(".mnsurec"))
+    code, _, err = mnsu("record", "--convert", rec, "--out", str(tmp_path / "no" / "x.mcap"))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "cannot write" in err
+    out = tmp_path / "absent.mcap"
+    code, _, err = mnsu("record", "--port", str(tmp_path / "no-such-port"), "--out", str(out))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "no-such-port" in err
+    assert not out.with_suffix(".mnsurec").exists()  # no empty recording left behind

@@ -51,9 +51,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     source = Path(args.convert) if args.convert else out.with_suffix(".mnsurec")
     if args.port:
+        existed = source.exists()
         try:
             link = Link(args.port, record=source)
         except (LinkError, OSError) as exc:
+            if not existed:  # nothing was recorded: leave no empty recording behind
+                source.unlink(missing_ok=True)
             print(f"mnsu record: {args.port}: {exc}", file=sys.stderr)
             return 2
         print(f"recording {args.port} to {source} (Ctrl-C ends)", file=sys.stderr)
