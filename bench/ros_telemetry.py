@@ -12,9 +12,14 @@ the header stamp (board time mapped to ROS time by the bridge's minimum-delay of
 the constant part of the serial delay is inside the offset, so this latency is what the board
 clock -> ROS stamp -> subscriber path adds beyond the fastest frame seen).
 
-The subscriber uses rclpy's default QoS (reliable, depth 10), as most ROS nodes do. Sent =
-telemetry frames the board produced in the window, from board time (stamps are board times at
-1/rate spacing): received / sent is the delivery ratio.
+The subscriber uses rclpy's default QoS (reliable, depth 10), as most ROS nodes do
+(`--subscriber-depth` changes it; `--publisher-depth` overrides the bridge's joint_states
+depth). Where messages go missing is counted per stage from the bridge's own counters in its
+`/diagnostics` link status, between the first and last status of the window: telemetry frames
+missing on the link by sequence number (`stage_link_frames_lost`), bytes the virtual board
+could not hand to the pty (`stage_pty_bytes_dropped`), joint_states published
+(`stage_published`) and received here in the same interval (`stage_received`);
+`delivery_ratio` = received / published.
 
 Then `--estop-rounds` times: an atomic set of every board parameter but mode (44 values, one
 serial round trip each, at their current values) is sent, and 20 ms later `estop` is called;
@@ -35,7 +40,9 @@ import time
 from pathlib import Path
 
 
-def subscriber(duration_s: float, rate_hz: float, executor_kind: str, estop_rounds: int) -> None:
+def subscriber(
+    duration_s: float, rate_hz: float, executor_kind: str, estop_rounds: int, depth: int = 10
+) -> None:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
     from rclpy.node import Node
@@ -51,9 +58,20 @@ def subscriber(duration_s: float, rate_hz: float, executor_kind: str, estop_roun
         arrivals.append(time.time_ns())
         stamps.append(msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec)
 
-    qos = QoSProfile(depth=10)  # rclpy's default profile
+    qos = QoSProfile(depth=depth)  # rclpy's default profile (depth 10 unless asked)
     assert qos.reliability == ReliabilityPolicy.RELIABLE
     node.create_subscription(JointState, "joint_states", got, qos)
+    # the bridge's own counts, once a second in its link status: where a message went missing
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    link_counts: list[tuple[int, dict[str, str]]] = []  # (arrival ns, link status values)
+
+    def diag(msg: DiagnosticArray) -> None:
+        for st in msg.status:
+            if st.name.endswith(": link"):
+                link_counts.append((time.time_ns(), {kv.key: kv.value for kv in st.values}))
+
+    node.create_subscription(DiagnosticArray, "/diagnostics", diag, QoSProfile(depth=50))
     if executor_kind == "events":
         from rclpy.experimental import EventsExecutor
 
@@ -79,22 +97,58 @@ def subscriber(duration_s: float, rate_hz: float, executor_kind: str, estop_roun
     lat_ms = sorted((a - s) * 1e-6 for s, a in pairs)
     gaps = [(b[0] - a[0]) * 1e-6 for a, b in zip(pairs, pairs[1:], strict=False)]
     report = {
-        "qos": "default (reliable, depth 10)",
+        "qos": f"reliable, depth {depth}" + (" (rclpy's default)" if depth == 10 else ""),
         "window_s": round(span_s, 3),
-        "sent": sent,
+        # from the stamps' span: right while the board keeps real time; a virtual board that
+        # falls behind makes the stamps' offset step forward, so it then over-counts (the
+        # stage_* figures count what the bridge published instead)
+        "stamp_span_frames": sent,
         "received": len(pairs),
-        "received_over_sent": round(len(pairs) / sent, 5),
+        "received_over_stamp_span": round(len(pairs) / sent, 5),
         "latency_ms_median": round(statistics.median(lat_ms), 3),
         "latency_ms_p99": round(lat_ms[int(0.99 * (len(lat_ms) - 1))], 3),
         "latency_ms_max": round(lat_ms[-1], 3),
         "stamp_gap_ms_max": round(max(gaps), 3),
         "executor": executor_kind,
     }
+    report.update(stages(link_counts, arrivals, first_ns, rate_hz))
     if estop_rounds:
         report.update(estop_under_parameter_set(node, executor, estop_rounds))
     print(json.dumps(report))
     node.destroy_node()
     rclpy.try_shutdown()
+
+
+def stages(
+    link_counts: list[tuple[int, dict[str, str]]],
+    arrivals: list[int],
+    after_ns: int,
+    rate_hz: float,
+) -> dict[str, object]:
+    """Losses per stage between the first and the last link status of the window (the bridge's
+    counters): telemetry frames missing on the link (by sequence number), bytes the virtual
+    board could not hand to the pty, joint_states the bridge published, and the ones this
+    subscriber received in the same interval (by arrival time)."""
+    inside = [(t, v) for t, v in link_counts if t >= after_ns and "joint_states_published" in v]
+    if len(inside) < 2:
+        return {"stages": "fewer than 2 link statuses in the window"}
+    (t0, a), (t1, b) = inside[0], inside[-1]
+
+    def delta(key: str) -> int:
+        return int(b.get(key, "0")) - int(a.get(key, "0"))
+
+    published = delta("joint_states_published")
+    received = sum(1 for t in arrivals if t0 < t <= t1)
+    return {
+        "stage_interval_s": round((t1 - t0) * 1e-9, 3),
+        "stage_board_frames": round((t1 - t0) * 1e-9 * rate_hz),
+        "stage_link_frames_received": delta("frames_received"),
+        "stage_link_frames_lost": delta("frames_lost"),
+        "stage_pty_bytes_dropped": delta("pty_bytes_dropped"),
+        "stage_published": published,
+        "stage_received": received,
+        "delivery_ratio": round(received / published, 5) if published else None,
+    }
 
 
 def estop_under_parameter_set(node: object, executor: object, rounds: int) -> dict[str, object]:
@@ -151,19 +205,44 @@ def main() -> int:
     ap.add_argument("--rate", type=int, default=500, help="telemetry rate (Hz, <= 1000)")
     ap.add_argument("--executor", choices=("events", "single", "both"), default="events")
     ap.add_argument("--estop-rounds", type=int, default=50, help="e-stop calls (0: none)")
+    ap.add_argument(
+        "--publisher-depth",
+        type=int,
+        help="joint_states publisher depth (qos_overrides; default: the bridge's own)",
+    )
+    ap.add_argument(
+        "--subscriber-depth", type=int, default=10, help="subscriber's depth (10: the default)"
+    )
     ap.add_argument("--subscriber", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.subscriber:
-        subscriber(args.duration, args.rate, args.executor, args.estop_rounds)
+        subscriber(
+            args.duration, args.rate, args.executor, args.estop_rounds, args.subscriber_depth
+        )
         return 0
     kinds = ("events", "single") if args.executor == "both" else (args.executor,)
-    results = {kind: run_once(args.duration, args.rate, kind, args.estop_rounds) for kind in kinds}
+    results = {
+        kind: run_once(
+            args.duration,
+            args.rate,
+            kind,
+            args.estop_rounds,
+            args.publisher_depth,
+            args.subscriber_depth,
+        )
+        for kind in kinds
+    }
     print(json.dumps(results if len(results) > 1 else results[kinds[0]]))
     return 0 if all("error" not in r for r in results.values()) else 1
 
 
 def run_once(
-    duration_s: float, rate_hz: int, executor_kind: str, estop_rounds: int
+    duration_s: float,
+    rate_hz: int,
+    executor_kind: str,
+    estop_rounds: int,
+    publisher_depth: int | None = None,
+    subscriber_depth: int = 10,
 ) -> dict[str, object]:
     """One bridge + one subscriber process; the subscriber's figures."""
     env = dict(os.environ)
@@ -178,12 +257,17 @@ def run_once(
         "-p", "mode:=cpg",
         "--log-level", "warn",
     ]  # fmt: skip
+    if publisher_depth is not None:
+        bridge_cmd[-2:-2] = [
+            "-p",
+            f"qos_overrides./joint_states.publisher.depth:={publisher_depth}",
+        ]
     bridge = subprocess.Popen(bridge_cmd, env=env, stderr=subprocess.PIPE, text=True)
     try:
         sub = subprocess.run(
             [sys.executable, __file__, "--subscriber", "--duration", str(duration_s),
              "--rate", str(rate_hz), "--executor", executor_kind,
-             "--estop-rounds", str(estop_rounds)],
+             "--estop-rounds", str(estop_rounds), "--subscriber-depth", str(subscriber_depth)],
             env=env, capture_output=True, text=True, timeout=duration_s + 120 + 5 * estop_rounds,
         )  # fmt: skip
     finally:
@@ -199,6 +283,8 @@ def run_once(
         return {"error": f"subscriber exit {sub.returncode}"}
     result: dict[str, object] = json.loads(lines[-1])
     result.update({"rate_hz": rate_hz, "bridge_exit": bridge.returncode})
+    if publisher_depth is not None:
+        result["publisher_depth"] = publisher_depth
     return result
 
 

@@ -19,6 +19,7 @@ from mnsu.commands import (
     monitor,
     netlist,
     param,
+    record,
     resonance,
     selfconsistent,
     serve,
@@ -48,6 +49,7 @@ COMMANDS: list[ModuleType] = [
     spice_device,
     urdf,
     param,
+    record,
     control,
     serve,
 ]

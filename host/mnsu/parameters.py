@@ -10,6 +10,7 @@ ROS bridge all raise as `ParamError`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -77,6 +78,18 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
+# SI units (REP-103: rad, s, Hz) for interfaces that speak SI, the ROS bridge: the table's
+# unit -> (SI unit, SI value per table unit), and the name suffix that names the unit. The one
+# place where a parameter's table unit meets its SI unit.
+SI_UNITS: dict[str, tuple[str, float]] = {
+    "deg": ("rad", math.pi / 180.0),
+    "deg/s": ("rad/s", math.pi / 180.0),
+    "ms": ("s", 1e-3),
+    "us": ("s", 1e-6),
+}
+SI_SUFFIXES: dict[str, str] = {"_deg": "_rad", "_dps": "_rad_s", "_ms": "_s", "_us": "_s"}
+
+
 class ParamError(ValueError):
     """A parameter name or value refused before it reached the board; str() is the reason."""
 
@@ -96,6 +109,34 @@ class Param:
     choices: tuple[str, ...] | None  # enum names, index = value
     persistent: bool  # written to the board's parameter file
 
+    @property
+    def si_unit(self) -> str:
+        """The parameter's unit in SI (rad, rad/s, s, Hz, V; '' for none)."""
+        return SI_UNITS.get(self.unit, (self.unit, 1.0))[0]
+
+    @property
+    def si_scale(self) -> float:
+        """SI value per table unit (pi/180 for deg, 1e-3 for ms, 1 when already SI)."""
+        return SI_UNITS.get(self.unit, (self.unit, 1.0))[1]
+
+    @property
+    def si_name(self) -> str:
+        """The name with its unit suffix in SI: hip_amp_deg -> hip_amp_rad, slew_dps ->
+        slew_rad_s, refractory_ms -> refractory_s (unchanged when already SI)."""
+        for old, new in SI_SUFFIXES.items():
+            if self.name.endswith(old):
+                return self.name[: -len(old)] + new
+        return self.name
+
+    def to_si(self, value: float) -> float:
+        """A table number in SI (7 significant digits: float32 noise and rounding trimmed)."""
+        return value if self.si_scale == 1.0 else float(f"{value * self.si_scale:.7g}")
+
+    def from_si(self, value: float) -> float:
+        """An SI number in the table's unit (9 significant digits: math.pi / 2 rad is 90 deg,
+        not 90.00000000000001, which the table's range would refuse)."""
+        return value if self.si_scale == 1.0 else float(f"{value / self.si_scale:.9g}")
+
     def typed(self, value: float) -> Value:
         """A table number as its natural value: a choice name, a bool, an int or a float
         (float32 noise trimmed to 7 significant digits)."""
@@ -109,16 +150,22 @@ class Param:
             return int(value)
         return float(f"{value:.7g}")
 
-    def show(self, value: float) -> str:
-        """A table number for a person: '250 Hz', '35.0 deg', 'limp', 'True'."""
-        unit = f" {self.unit}" if self.unit and self.kind in "fi" else ""
-        return f"{self.typed(value)}{unit}"
+    def show(self, value: float, si: bool = False) -> str:
+        """A table number for a person: '250 Hz', '35.0 deg', 'limp', 'True' (si: in SI,
+        '0.6108652 rad')."""
+        unit_name = self.si_unit if si else self.unit
+        unit = f" {unit_name}" if unit_name and self.kind in "fi" else ""
+        shown = self.to_si(value) if si and self.kind == "f" else self.typed(value)
+        return f"{shown}{unit}"
 
-    def range_text(self) -> str:
+    def range_text(self, si: bool = False) -> str:
         """'[0, 1000] Hz' (numbers) or 'one of idle, cpg, host, hold' (enumerations)."""
         if self.choices:
             return f"one of {', '.join(self.choices)}"
-        unit = f" {self.unit}" if self.unit else ""
+        unit_name = self.si_unit if si else self.unit
+        unit = f" {unit_name}" if unit_name else ""
+        if si:
+            return f"[{self.to_si(self.minimum):.7g}, {self.to_si(self.maximum):.7g}]{unit}"
         return f"[{self.minimum:g}, {self.maximum:g}]{unit}"
 
 
@@ -178,20 +225,21 @@ def refusal(
     error: int,
     values: Sequence[float],
     names: Mapping[str, str] | None = None,
+    si: bool = False,
 ) -> str:
     """Why the table's `check` refused `value` for `p` (error: codec ERR_*), for a person.
 
     values: the other parameters' values the check was made against (ordering constraints).
     names: how the caller calls the parameters (the ROS bridge renames two), default the
-    table's names.
+    table's names. si: values and ranges in SI units (the bridge's parameters).
     """
     names = names or {}
     name = names.get(p.name, p.name)
-    shown = p.show(value) if p.kind != "e" else repr(value)
+    shown = p.show(value, si) if p.kind != "e" else repr(value)
     if error == codec.ERR_OUT_OF_RANGE:
         if p.choices:
             return f"{name} must be {p.range_text()}"
-        return f"{name} = {shown} is out of range {p.range_text()}"
+        return f"{name} = {shown} is out of range {p.range_text(si)}"
     if error == codec.ERR_NOT_FINITE:
         return f"{name} must be finite; got {value}"
     if error == codec.ERR_NOT_INTEGER:
@@ -203,7 +251,7 @@ def refusal(
                 relation = "<" if p.name == low else ">"
                 return (
                     f"{name} = {shown} must be {relation} {names.get(other.name, other.name)} "
-                    f"({other.show(values[other.pid])})"
+                    f"({other.show(values[other.pid], si)})"
                 )
     return f"{name} = {shown}: {codec.ERROR_NAMES.get(error, f'error {error}')}"
 

@@ -3,7 +3,8 @@
 A thin node over `BoardSession` (session.py): it declares parameters, converts messages and
 hands everything else to the session. Interface (docs/ros.md):
 
-    publishes   joint_states (sensor_msgs/JointState, rad), cpg/neurons
+    publishes   robot_description (std_msgs/String, URDF, transient local),
+                joint_states (sensor_msgs/JointState, rad), cpg/neurons
                 (mnsu_msgs/NeuronState), cpg/events (mnsu_msgs/CpgEvent), foot_contact
                 (mnsu_msgs/FootContact), /diagnostics (diagnostic_msgs/DiagnosticArray)
     subscribes  joint_commands (trajectory_msgs/JointTrajectory, HOST mode), cpg/drive
@@ -15,63 +16,33 @@ Run: `mnsu-ros-bridge --ros-args -p port:=virtual` (venv) or `ros2 run mnsu_ros 
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 from typing import Any
 
 import rclpy
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from mnsu_msgs.msg import CpgEvent, FootContact, NeuronState
-from rcl_interfaces.msg import (
-    FloatingPointRange,
-    IntegerRange,
-    ParameterDescriptor,
-    SetParametersResult,
-)
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
-from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile, ReliabilityPolicy
-from rclpy.qos_overriding_options import QoSOverridingOptions
 from rclpy.signals import SignalHandlerOptions
-from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from mnsu import link as mlink
-from mnsu.cosim.virtual_board import VirtualBoardError
+from mnsu.cosim.virtual_board import LEG_MODELS, VirtualBoardError
 from mnsu_ros import diagnostics as diag
 from mnsu_ros import feedback
-from mnsu_ros.parameters import (
-    BOARD_PARAMS,
-    BY_ROS_NAME,
-    ParamError,
-    RosValue,
-    default_values,
-    plan_update,
-)
-from mnsu_ros.safety import SafetyMonitor, Transition
+from mnsu_ros.node_parameters import Mirror, board_changes, declare_board_parameters
+from mnsu_ros.parameters import ParamError, default_values, plan_update
+from mnsu_ros.publishing import COMMAND_QOS, Publishers
+from mnsu_ros.ros_log import forward_logging, log_board_line, log_transitions
+from mnsu_ros.safety import SafetyMonitor
 from mnsu_ros.session import BoardSession, CommandError, SessionConfig
-from mnsu_ros.virtual import board_joint_names, board_probe_names
-
-_TYPES = {
-    "double": Parameter.Type.DOUBLE,
-    "integer": Parameter.Type.INTEGER,
-    "bool": Parameter.Type.BOOL,
-    "string": Parameter.Type.STRING,
-}
-# Streams are published reliable with a small depth (as joint_state_broadcaster does): a
-# default-QoS subscriber (reliable) and a SensorDataQoS one (best effort) both receive them.
-# Every publisher honours the standard `qos_overrides./<topic>.publisher.*` parameters.
-STREAM_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-COMMAND_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-EVENT_QOS = QoSProfile(depth=500, reliability=ReliabilityPolicy.RELIABLE)
-OVERRIDABLE = QoSOverridingOptions.with_default_policies()
+from mnsu_ros.virtual import board_joint_names, board_probe_names, board_urdf
 
 
 class BridgeNode(LifecycleNode):
@@ -96,6 +67,8 @@ class BridgeNode(LifecycleNode):
         joint_names = tuple(str(n) for n in self._declare("joint_names", list(names), "hip, knee"))
         rate = float(self._declare("command_rate_hz", 50.0, "joint commands/s of a trajectory"))
         self._declare("neuron_names", [""], "name per ADC channel ('' = from the board file)")
+        record = str(self._declare("record", "", "MCAP file of the session ('' = none)"))
+        leg_model = str(self._declare("leg_model", "kinematic", "virtual leg: kinematic, physics"))
         th = diag.Thresholds()
         self.diag_period = float(self._declare("diagnostics.period_s", 1.0, "s"))
         self.thresholds = diag.Thresholds(
@@ -114,38 +87,38 @@ class BridgeNode(LifecycleNode):
                 f"joint_names must be two different names (hip, knee); got {joint_names}"
             )
         self.joint_names = joint_names
+        if leg_model not in LEG_MODELS:
+            raise ValueError(f"leg_model must be one of {', '.join(LEG_MODELS)}; got {leg_model!r}")
+        if record and not record.endswith(".mcap"):
+            raise ValueError(f"record = {record!r}: the recording must end in .mcap")
         # Board parameters: typed but unset unless given at start; the board's values fill
         # them once it answers (so a node start never overwrites the board's calibration).
-        startup: dict[str, object] = {}
-        for p in BOARD_PARAMS:
-            kind = None if p.kind == "f" else _TYPES[p.ros_type]  # doubles: dynamic typing
-            got: Parameter[Any] = self.declare_parameter(p.ros_name, kind, _board_descriptor(p))
-            if got.type_ != Parameter.Type.NOT_SET:
-                startup[p.ros_name] = got.value
+        startup = declare_board_parameters(self)
         plan_update(startup, default_values())  # a bad value stops the node now (ParamError)
         self.startup = startup
-        _forward_logging(self)
+        forward_logging(self)
         self._mirroring = False
-        self._values_seen = -1
-        self._mode_shown: str | None = None
+        self.mirror = Mirror()
         self.config = SessionConfig(
             port=str(port),
             board_file=self.board_file,
             joint_names=(joint_names[0], joint_names[1]),
             command_rate_hz=rate,
+            record=record,
+            leg_model=leg_model,
         )
         self.session = self._new_session()
+        self.joint_states_published = 0  # reported in the link status (delivery accounting)
         self.configured = False
         self.active = False
         self.neurons = self._neurons()
         self.safety = SafetyMonitor()
-        self.joint_state_pub = self._publisher(JointState, "joint_states", STREAM_QOS)
-        self.neurons_pub = self._publisher(NeuronState, "cpg/neurons", STREAM_QOS)
-        self.contact_pub = self._publisher(FootContact, "foot_contact", STREAM_QOS)
-        self.events_pub = self._publisher(CpgEvent, "cpg/events", EVENT_QOS)
-        self.diag_pub = self.create_publisher(
-            DiagnosticArray, "/diagnostics", STREAM_QOS, qos_overriding_options=OVERRIDABLE
-        )
+        self.pub = Publishers(self)
+        # The leg's URDF from the board file (`mnsu urdf`'s generator), published once and
+        # kept for late joiners (transient local), in every lifecycle state.
+        self.robot_description = board_urdf(self.board_file)
+        if self.robot_description is not None:
+            self.pub.robot_description(self.robot_description)
         # E-stop first: its services have a callback group of their own, so with the
         # multi-threaded executor (main) they run while a parameter set (the default group,
         # one serial round trip per value) or a command is still waiting on the board.
@@ -234,15 +207,7 @@ class BridgeNode(LifecycleNode):
             self.session.close(safe_pose=safe_pose)
             self.configured = False
             self.session = self._new_session()
-            self._values_seen = -1
-            self._mode_shown = None
-
-    def _publisher(self, msg_type: Any, topic: str, qos: QoSProfile) -> Any:
-        """A lifecycle publisher (silent unless active) whose QoS the `qos_overrides`
-        parameters can change at start."""
-        return self.create_lifecycle_publisher(
-            msg_type, topic, qos, qos_overriding_options=OVERRIDABLE
-        )
+            self.mirror.reset()
 
     def _declare(self, name: str, default: Any, text: str) -> Any:
         """A node setting fixed at start (read-only); its value."""
@@ -259,71 +224,29 @@ class BridgeNode(LifecycleNode):
 
     # ------------------------------------------------------------------ board -> ROS
     def _publish_telemetry(self, tel: mlink.Telemetry, stamp_ns: int) -> None:
-        stamp = rclpy.time.Time(nanoseconds=stamp_ns).to_msg()
-        js = JointState()
-        js.header.stamp = stamp
-        js.name = list(self.joint_names)
-        js.position = list(feedback.joint_positions_rad(tel.fields))
-        self.joint_state_pub.publish(js)
-        link = self.session.link
+        s = self.session
+        values = s.values
+        vref = 3.3 if values is None else s.value("adc_vref_v")
+        flex = 0 if values is None else int(s.value("flexor_channel"))
+        ext = 1 if values is None else int(s.value("extensor_channel"))
+        readings = feedback.neuron_readings(tel.fields, self.neurons, vref, flex, ext)
+        self.pub.telemetry(tel, stamp_ns, self.joint_names, s.measured_joints(), readings)
+        self.joint_states_published += int(self.active)  # inactive: the publisher drops it
+        link = s.link
         gap = 0.0 if link is None else link.stats.heartbeat_gap_max_s
         self._report(self.safety.telemetry(tel.mode, tel.estop, tel.fields["ticks"], gap))
-        contact = FootContact(contact=tel.contact)
-        contact.header.stamp = stamp
-        self.contact_pub.publish(contact)
-        values = self.session.values
-        vref = 3.3 if values is None else self.session.value("adc_vref_v")
-        flex = 0 if values is None else int(self.session.value("flexor_channel"))
-        ext = 1 if values is None else int(self.session.value("extensor_channel"))
-        readings = feedback.neuron_readings(tel.fields, self.neurons, vref, flex, ext)
-        ns = NeuronState()
-        ns.header.stamp = stamp
-        ns.name = [r.name for r in readings]
-        ns.channel = bytes(r.channel for r in readings)
-        ns.readout_v = [r.readout_v for r in readings]
-        ns.spike_count = [r.spike_count for r in readings]
-        ns.burst_envelope = [r.burst_envelope for r in readings]
-        self.neurons_pub.publish(ns)
 
     def _publish_event(self, ev: mlink.Event, stamp_ns: int | None) -> None:
-        info = feedback.event_info(ev.kind, ev.channel, self.neurons)
-        msg = CpgEvent(
-            kind=info.kind,
-            event=info.name,
-            board_time_us=ev.t_us & 0xFFFFFFFF,
-            channel=info.channel,
-            neuron=info.neuron,
-        )
-        if stamp_ns is not None:
-            msg.header.stamp = rclpy.time.Time(nanoseconds=stamp_ns).to_msg()
-        self.events_pub.publish(msg)
+        self.pub.event(ev, stamp_ns, self.neurons)
 
     def _connection_changed(self, up: bool, detail: str) -> None:
         self._report(self.safety.connection(up, detail))
 
-    def _report(self, transitions: list[Transition]) -> None:
-        """Each safety transition once on the ROS log, at its level."""
-        log = self.get_logger()
-        for tr in transitions:
-            if tr.level >= diag.ERROR:
-                log.error(tr.text)
-            elif tr.level >= diag.WARN:
-                log.warning(tr.text)
-            else:
-                log.info(tr.text)
+    def _report(self, transitions: list[Any]) -> None:
+        log_transitions(self.get_logger(), transitions)
 
     def _board_log(self, line: mlink.LogLine) -> None:
-        """A firmware LOG frame on the ROS log at its level (codec.LOG_*: Python's levels)."""
-        log = self.get_logger()
-        text = f"board: {line.text}"
-        if line.level >= logging.ERROR:
-            log.error(text)
-        elif line.level >= logging.WARNING:
-            log.warning(text)
-        elif line.level >= logging.INFO:
-            log.info(text)
-        else:
-            log.debug(text)
+        log_board_line(self.get_logger(), line)
 
     def _publish_diagnostics(self) -> None:
         if not self.configured:
@@ -352,40 +275,19 @@ class BridgeNode(LifecycleNode):
             link.stats.heartbeat_gap_max_s = 0.0
             statuses[0].values["heartbeat_gap_max_ms"] = f"{gap_ms:.1f}"
         statuses[0].values.update(s.board_description())
-        fqn = self.get_fully_qualified_name()
-        hardware_id = s.hardware_id()
-        arr = DiagnosticArray()
-        arr.header.stamp = self.get_clock().now().to_msg()
-        for st in statuses:
-            arr.status.append(
-                DiagnosticStatus(
-                    level=bytes([st.level]),
-                    name=f"{fqn}: {st.name}",
-                    message=st.message,
-                    hardware_id=hardware_id,
-                    values=[KeyValue(key=k, value=v) for k, v in st.values.items()],
-                )
-            )
-        self.diag_pub.publish(arr)
+        statuses[0].values["joint_states_published"] = str(self.joint_states_published)
+        self.pub.diagnostic_array(
+            statuses,
+            self.get_fully_qualified_name(),
+            s.hardware_id(),
+            self.get_clock().now().to_msg(),
+        )
 
     def _mirror_board_parameters(self) -> None:
         """Show the board's values in the ROS parameters after each (re)connect or change,
         and `mode` as the board reports it in telemetry (also estop and safe, which the
         board enters by itself)."""
-        s = self.session
-        values = s.values
-        updates: list[Parameter[Any]] = []
-        if values is not None and s.values_version != self._values_seen:
-            self._values_seen = s.values_version
-            updates = [
-                Parameter(p.ros_name, value=p.from_board(values[p.pid]))
-                for p in BOARD_PARAMS
-                if p.ros_name != "mode"
-            ]
-        latest = s.latest
-        if latest is not None and s.connected and latest.mode != self._mode_shown:
-            updates.append(Parameter("mode", value=latest.mode))
-            self._mode_shown = latest.mode
+        updates = self.mirror.updates(self.session)
         if not updates:
             return
         self._mirroring = True
@@ -398,19 +300,9 @@ class BridgeNode(LifecycleNode):
     def _on_set_parameters(self, changes: list[Parameter[Any]]) -> SetParametersResult:
         if self._mirroring:
             return SetParametersResult(successful=True)
-        board: dict[str, RosValue] = {}
-        for p in changes:
-            if p.name in BY_ROS_NAME:
-                if BY_ROS_NAME[p.name].kind == "f" and p.type_ == Parameter.Type.INTEGER:
-                    board[p.name] = float(p.value)
-                elif BY_ROS_NAME[p.name].kind == "f" and p.type_ != Parameter.Type.DOUBLE:
-                    return SetParametersResult(
-                        successful=False, reason=f"{p.name} must be a number; got {p.value!r}"
-                    )
-                else:
-                    board[p.name] = p.value
-            elif p.name.startswith("diagnostics.") or p.name in ("port", "board_file"):
-                return SetParametersResult(successful=False, reason=f"{p.name} is read-only")
+        board, refused = board_changes(changes)
+        if refused is not None:
+            return SetParametersResult(successful=False, reason=refused)
         if not board:
             return SetParametersResult(successful=True)
         try:
@@ -463,33 +355,6 @@ class BridgeNode(LifecycleNode):
         self._close(safe_pose=True)
 
 
-class _RosLogHandler(logging.Handler):
-    """The session's Python log records on the node's ROS logger (/rosout, console)."""
-
-    def __init__(self, node: Node) -> None:
-        super().__init__(logging.INFO)
-        self.logger = node.get_logger()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = self.format(record)
-        if record.levelno >= logging.ERROR:
-            self.logger.error(text)
-        elif record.levelno >= logging.WARNING:
-            self.logger.warning(text)
-        else:
-            self.logger.info(text)
-
-
-def _forward_logging(node: Node) -> None:
-    logger = logging.getLogger("mnsu_ros")
-    for h in list(logger.handlers):
-        if isinstance(h, _RosLogHandler):
-            logger.removeHandler(h)
-    logger.addHandler(_RosLogHandler(node))
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-
-
 def _trigger(resp: Trigger.Response, fn: Any, ok: str) -> Trigger.Response:
     try:
         fn()
@@ -497,20 +362,6 @@ def _trigger(resp: Trigger.Response, fn: Any, ok: str) -> Trigger.Response:
     except CommandError as exc:
         resp.success, resp.message = False, str(exc)
     return resp
-
-
-def _board_descriptor(p: Any) -> ParameterDescriptor:
-    d = ParameterDescriptor(description=p.help)
-    if p.kind == "f":
-        # doubles also take integers (`hip_amp_deg:=10`); the table's check sees the number
-        d.dynamic_typing = True
-        d.additional_constraints = "a number (integers accepted)"
-        d.floating_point_range = [FloatingPointRange(from_value=p.minimum, to_value=p.maximum)]
-    elif p.kind == "i":
-        d.integer_range = [IntegerRange(from_value=int(p.minimum), to_value=int(p.maximum), step=1)]
-    elif p.choices:
-        d.additional_constraints = "one of: " + ", ".join(p.choices)
-    return d
 
 
 EXECUTOR_THREADS = 4  # e-stop, parameters, commands and timers each get a thread

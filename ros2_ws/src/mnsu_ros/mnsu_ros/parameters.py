@@ -1,11 +1,14 @@
 """The board's parameter table as ROS parameters (pure logic, no rclpy).
 
 Names, types, defaults, limits, units and descriptions come from `mnsu.parameters` (the
-host's view of the firmware's table, the single source of truth). Every row becomes one ROS
-parameter with the row's name, except two renamed to the names of the ROS interface contract:
-`telemetry_hz` -> `telemetry_rate_hz` and `watchdog_s` -> `watchdog_timeout`. Enumerations
-(`mode`, `safe_pose`, `estop_pose`) are strings in ROS ("cpg", "neutral", ...), booleans are
-bools, integers are integers, the rest doubles in the table's unit (the unit ends the name).
+host's view of the firmware's table, the single source of truth, which also holds the one
+conversion of each unit to SI). Every row becomes one ROS parameter in SI units per REP-103
+(rad, rad/s, s, Hz, V), named after the row with its unit suffix in SI (`hip_amp_deg` ->
+`hip_amp_rad`, `slew_dps` -> `slew_rad_s`, `refractory_ms` -> `refractory_s`,
+`servo0_min_us` -> `servo0_min_s`), except two renamed to the names of the ROS interface
+contract: `telemetry_hz` -> `telemetry_rate_hz` and `watchdog_s` -> `watchdog_timeout`.
+Enumerations (`mode`, `safe_pose`, `estop_pose`) are strings in ROS ("cpg", "neutral", ...),
+booleans are bools, integers are integers, the rest doubles.
 
 `plan_update` validates one atomic set of ROS values with the table's own `check` against the
 board's current values and returns the order in which to send them, or raises `ParamError`
@@ -45,15 +48,21 @@ class BoardParam(table.Param):
         return {"f": "double", "i": "integer", "b": "bool", "e": "string"}[self.kind]
 
     @property
+    def ros_minimum(self) -> float:
+        """The table's lower limit in the ROS (SI) unit, unrounded (the descriptor's range)."""
+        return self.minimum * self.si_scale
+
+    @property
+    def ros_maximum(self) -> float:
+        return self.maximum * self.si_scale
+
+    @property
     def help(self) -> str:
-        """Description for the ROS parameter descriptor (unit, range, choices)."""
+        """Description for the ROS parameter descriptor (SI unit, range, choices)."""
         text = self.description
         if self.choices:
             return f"{text}; one of: {', '.join(self.choices)} (board parameter {self.table_name})"
-        unit = f" {self.unit}" if self.unit else ""
-        return (
-            f"{text}; {self.minimum:g}..{self.maximum:g}{unit} (board parameter {self.table_name})"
-        )
+        return f"{text}; {self.range_text(si=True)} (board parameter {self.table_name})"
 
     def to_board(self, value: object) -> float:
         """A ROS value as the number the board's table holds; ParamError when impossible."""
@@ -72,25 +81,28 @@ class BoardParam(table.Param):
             raise ParamError(f"{self.ros_name} must be a {self.ros_type}; got {value!r}")
         if self.kind == "i" and not isinstance(value, int):
             raise ParamError(f"{self.ros_name} must be an integer; got {value!r}")
-        return float(value)
+        return self.from_si(float(value)) if self.kind == "f" else float(value)
 
     def from_board(self, value: float) -> RosValue:
-        """The board's number as a ROS value (float32 noise trimmed to 7 significant digits)."""
-        return self.typed(value)
+        """The board's number as a ROS value, in SI (float32 noise trimmed to 7 significant
+        digits)."""
+        return self.to_si(self.typed(value)) if self.kind == "f" else self.typed(value)  # type: ignore[arg-type]
 
     def describe_value(self, board_value: float) -> str:
-        return self.show(board_value)
+        return self.show(board_value, si=True)
 
 
 def _build() -> tuple[BoardParam, ...]:
     return tuple(
-        BoardParam(**vars(row), ros_name=ROS_NAMES.get(row.name, row.name)) for row in table.PARAMS
+        BoardParam(**vars(row), ros_name=ROS_NAMES.get(row.name, row.si_name))
+        for row in table.PARAMS
     )
 
 
 BOARD_PARAMS: tuple[BoardParam, ...] = _build()
 BY_ROS_NAME: dict[str, BoardParam] = {p.ros_name: p for p in BOARD_PARAMS}
 BY_TABLE_NAME: dict[str, BoardParam] = {p.table_name: p for p in BOARD_PARAMS}
+NAMES: dict[str, str] = {p.table_name: p.ros_name for p in BOARD_PARAMS}  # table -> ROS name
 
 
 def default_values() -> list[float]:
@@ -134,5 +146,5 @@ def plan_update(
         else:
             assert first_error is not None
             param, number, error = first_error
-            raise ParamError(table.refusal(param, number, error, scratch, ROS_NAMES))
+            raise ParamError(table.refusal(param, number, error, scratch, NAMES, si=True))
     return order, scratch

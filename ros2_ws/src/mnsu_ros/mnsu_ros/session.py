@@ -17,40 +17,25 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from pathlib import Path
 
 from mnsu import link as mlink
-from mnsu.protocol import POSE_HOLD, POSE_NEUTRAL, pose_name
+from mnsu.robot.physics import JointState
 from mnsu_ros import diagnostics as diag
 from mnsu_ros.board_clock import BoardClock
+from mnsu_ros.board_commands import CommandError as CommandError  # re-exported
+from mnsu_ros.board_commands import SafetyCommands
+from mnsu_ros.motion import TrajectoryRunner
 from mnsu_ros.parameters import BY_ROS_NAME, BY_TABLE_NAME, ParamError, plan_update
+from mnsu_ros.session_config import VIRTUAL as VIRTUAL
+from mnsu_ros.session_config import SessionConfig as SessionConfig
 from mnsu_ros.trajectory import Trajectory, TrajectoryError, check_trajectory
 from mnsu_ros.virtual import VirtualBoardLike, start_virtual_board
 
 log = logging.getLogger("mnsu_ros")
 
-VIRTUAL = "virtual"
 
-
-class CommandError(RuntimeError):
-    """A command refused before or by the board; str() is the reason."""
-
-
-@dataclass(frozen=True)
-class SessionConfig:
-    port: str = VIRTUAL
-    board_file: str = ""  # "" = the default board of the virtual board
-    joint_names: tuple[str, str] = ("hip", "knee")
-    command_rate_hz: float = 50.0  # joint commands per second while a trajectory runs
-    connect_timeout_s: float = 2.0  # per attempt
-    retry_period_s: float = 0.5  # first wait between attempts before the first connection
-    retry_max_s: float = 2.0  # the wait doubles up to this
-    warn_max_s: float = 60.0  # WARN "still no board" at 2, 4, 8 ... s, then this often
-    request_timeout_s: float = 3.0  # a real board answers in ms; a loaded virtual one later
-    clock_window_s: float = 10.0
-
-
-class BoardSession:
+class BoardSession(SafetyCommands):
     """A board seen through the link, with the state the bridge needs."""
 
     def __init__(
@@ -62,7 +47,7 @@ class BoardSession:
         on_connection: Callable[[bool, str], None],
         on_log: Callable[[mlink.LogLine], None] = lambda _line: None,
         host_time_ns: Callable[[], int] = time.time_ns,
-        virtual_factory: Callable[[str], VirtualBoardLike] = start_virtual_board,
+        virtual_factory: Callable[[str, str], VirtualBoardLike] = start_virtual_board,
     ) -> None:
         self.config = config
         self._on_telemetry = on_telemetry
@@ -87,11 +72,7 @@ class BoardSession:
         self._stop = threading.Event()
         self._sync_needed = threading.Event()
         self._supervisor: threading.Thread | None = None
-        self._traj_lock = threading.Lock()
-        self._traj: tuple[Trajectory, float, tuple[float, ...], int] | None = None
-        self._traj_gen = 0
-        self._traj_wake = threading.Event()
-        self._traj_thread: threading.Thread | None = None
+        self.motion = TrajectoryRunner(config.command_rate_hz, self._send_pose, self._stop)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, startup_values: Mapping[str, object] | None = None) -> None:
@@ -106,9 +87,14 @@ class BoardSession:
                 self.desired[param.table_name] = value
         port = self.config.port
         if port == VIRTUAL:
-            self.virtual = self._virtual_factory(self.config.board_file)
+            self.virtual = self._virtual_factory(self.config.board_file, self.config.leg_model)
             port = self.virtual.port
-        link = mlink.Link(port, connect=False, hello_timeout_s=self.config.connect_timeout_s)
+        link = mlink.Link(
+            port,
+            connect=False,
+            hello_timeout_s=self.config.connect_timeout_s,
+            record=self._link_recording(),
+        )
         link.on(("telemetry",), self._telemetry)
         link.on(("event",), self._event)
         link.on(("connection",), self._connection)
@@ -117,9 +103,7 @@ class BoardSession:
         self._supervisor = threading.Thread(target=self._supervise, name="mnsu-bridge-session")
         self._supervisor.daemon = True
         self._supervisor.start()
-        self._traj_thread = threading.Thread(target=self._run_trajectories, name="mnsu-bridge-traj")
-        self._traj_thread.daemon = True
-        self._traj_thread.start()
+        self.motion.start_thread()
 
     @property
     def connected(self) -> bool:
@@ -137,20 +121,46 @@ class BoardSession:
     def close(self, safe_pose: bool = True) -> None:
         """Command the safe pose (when connected), stop the threads, close link and board."""
         self._stop.set()
-        self._traj_wake.set()
         self.cancel_trajectory()
         if safe_pose:
             try:
                 log.info("safe pose commanded: %s", self.command_safe_pose())
             except CommandError as exc:
                 log.warning("safe pose on shutdown not commanded: %s", exc)
-        for thread in (self._supervisor, self._traj_thread):
-            if thread is not None and thread is not threading.current_thread():
-                thread.join(timeout=3.0)
+        self.motion.join(timeout_s=3.0)
+        thread = self._supervisor
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=3.0)
         if self.link is not None:
             self.link.close()
+            self._write_mcap()
         if self.virtual is not None:
             self.virtual.close()
+
+    def _link_recording(self) -> Path | None:
+        """The link's own recording (every byte, flushed as it goes) beside the MCAP file."""
+        if not self.config.record:
+            return None
+        out = Path(self.config.record)
+        if out.suffix != ".mcap":
+            raise ParamError(f"record = {out}: the recording must end in .mcap")
+        return out.with_suffix(".mnsurec")
+
+    def _write_mcap(self) -> None:
+        """The session's link recording as MCAP (ROS 2 messages), once the link is closed."""
+        source = self._link_recording()
+        if source is None or not source.exists():
+            return
+        from mnsu.export.ros_mcap import McapError, convert
+
+        try:
+            summary = convert(
+                source, self.config.record, self.config.board_file, self.config.joint_names
+            )
+        except (McapError, OSError) as exc:
+            log.error("recording not converted to MCAP (%s kept): %s", source, exc)
+            return
+        log.info("recorded %s", summary.line())
 
     def _supervise(self) -> None:
         link = self.link
@@ -307,47 +317,6 @@ class BoardSession:
             raise CommandError(str(exc)) from exc
         return float(applied[0][1])  # type: ignore[arg-type]
 
-    # ------------------------------------------------------------------ safety
-    def estop(self) -> None:
-        self.cancel_trajectory()
-        self._command(lambda link: link.estop(self.config.request_timeout_s), "e-stop")
-
-    def reset_estop(self) -> None:
-        self._command(lambda link: link.reset_estop(self.config.request_timeout_s), "e-stop reset")
-
-    def _command(self, fn: Callable[[mlink.Link], None], what: str) -> None:
-        link = self.link
-        if link is None or not link.connected:
-            raise CommandError(f"{what} not sent: the board is not connected")
-        try:
-            fn(link)
-        except mlink.LinkError as exc:
-            raise CommandError(f"{what} failed: {exc}") from exc
-
-    def command_safe_pose(self) -> str:
-        """Put the leg in the board's `safe_pose` now: hold, neutral (HOST mode, neutral
-        angles) or limp (IDLE). Nothing while the e-stop is latched (its own pose applies).
-        After the link closes the board's watchdog keeps the same pose."""
-        link = self.link
-        if link is None or not link.connected or self.values is None:
-            raise CommandError("the board is not connected")
-        latest = self.latest
-        if latest is not None and latest.estop:
-            return "estop"
-        pose = int(self.value("safe_pose"))
-        t = self.config.request_timeout_s
-        try:
-            if pose == POSE_HOLD:
-                link.set_mode("hold", t)
-            elif pose == POSE_NEUTRAL:
-                link.set_mode("host", t)
-                link.joint_command(self.value("hip_neutral_deg"), self.value("knee_neutral_deg"), t)
-            else:
-                link.set_mode("idle", t)
-        except mlink.LinkError as exc:
-            raise CommandError(f"safe pose: {exc}") from exc
-        return pose_name(pose)
-
     # ------------------------------------------------------------------ joint commands
     def joint_limits_deg(self) -> dict[str, tuple[float, float]]:
         hip, knee = self.config.joint_names
@@ -400,57 +369,28 @@ class BoardSession:
         t0 = time.monotonic()
         if start_ns:
             t0 += (start_ns - self._host_time_ns()) * 1e-9
-        with self._traj_lock:
-            self._traj_gen += 1
-            self._traj = (traj, t0, start, self._traj_gen)
-        self._traj_wake.set()
+        self.motion.start(traj, t0, start)
         return traj
 
     def cancel_trajectory(self) -> None:
-        with self._traj_lock:
-            self._traj = None
-            self._traj_gen += 1
+        self.motion.cancel()
 
     @property
     def trajectory_active(self) -> bool:
-        return self._traj is not None
+        return self.motion.active
 
-    def _run_trajectories(self) -> None:
-        period = 1.0 / self.config.command_rate_hz
-        while not self._stop.is_set():
-            with self._traj_lock:
-                job = self._traj
-            if job is None:
-                self._traj_wake.wait(0.5)
-                self._traj_wake.clear()
-                continue
-            traj, t0, start, gen = job
-            elapsed = time.monotonic() - t0
-            if elapsed < 0:  # header.stamp in the future: hold the start pose until then
-                self._traj_wake.wait(min(period, -elapsed))
-                self._traj_wake.clear()
-                continue
-            hip, knee = traj.sample(elapsed, start)
-            link = self.link
-            try:
-                if link is None:
-                    raise mlink.Disconnected("no link")
-                link.joint_command(hip, knee, self.config.request_timeout_s)
-            except mlink.LinkTimeout as exc:
-                log.warning("joint command unanswered, sending the next one: %s", exc)
-            except mlink.LinkError as exc:
-                log.warning("trajectory stopped: %s", exc)
-                with self._traj_lock:
-                    if self._traj_gen == gen:
-                        self._traj = None
-                continue
-            if elapsed >= traj.duration_s:
-                with self._traj_lock:
-                    if self._traj_gen == gen:
-                        self._traj = None
-                continue
-            self._traj_wake.wait(period)
-            self._traj_wake.clear()
+    def _send_pose(self, hip_deg: float, knee_deg: float) -> None:
+        """One pose of a running trajectory to the board (the runner handles link errors)."""
+        link = self.link
+        if link is None:
+            raise mlink.Disconnected("no link")
+        link.joint_command(hip_deg, knee_deg, self.config.request_timeout_s)
+
+    def measured_joints(self) -> JointState | None:
+        """The joints as the in-process virtual board's physics leg measures them (rad,
+        rad/s, N m); None for a real board or the kinematic leg (then the board's commanded
+        angles in telemetry are all there is)."""
+        return None if self.virtual is None else self.virtual.joint_state()
 
     # ------------------------------------------------------------------ diagnostics
     def link_sample(self) -> diag.LinkSample:
@@ -481,6 +421,7 @@ class BoardSession:
         out = {"port": self.config.port}
         if self.virtual is not None:
             out["pty"] = self.virtual.port
+            out["pty_bytes_dropped"] = str(self.virtual.bytes_dropped)
         if link is not None and link.caps is not None:
             caps = link.caps
             out["board"] = caps.board

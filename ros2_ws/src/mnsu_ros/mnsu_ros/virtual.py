@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Protocol
 
-from mnsu.cosim.virtual_board import VirtualBoardError
+from mnsu.cosim.virtual_board import LEG_MODELS, VirtualBoardError
 from mnsu.paths import DEFAULT_BOARD
+from mnsu.robot.physics import JointState
 
 log = logging.getLogger("mnsu_ros")
 
@@ -25,6 +26,15 @@ class VirtualBoardLike(Protocol):
 
     def close(self) -> None: ...
 
+    def joint_state(self) -> JointState | None:
+        """The leg's measured joints (physics leg), None when it measures none."""
+        ...
+
+    @property
+    def bytes_dropped(self) -> int:
+        """Bytes the board could not hand to the pty (nobody reading, or a full buffer)."""
+        ...
+
 
 SWITCH_INTERVAL_S = 0.0002  # s: interpreter-lock hand-over while a virtual board runs here
 
@@ -32,7 +42,7 @@ SWITCH_INTERVAL_S = 0.0002  # s: interpreter-lock hand-over while a virtual boar
 class InProcessVirtualBoard:
     """mnsu.cosim.virtual_board.VirtualBoard paced in real time on a thread of this process."""
 
-    def __init__(self, board_file: str) -> None:
+    def __init__(self, board_file: str, leg_model: str = "kinematic") -> None:
         from mnsu.cosim.virtual_board import VirtualBoard
 
         # The firmware runs in a child process. Ctrl-C in a terminal (or `timeout`) signals
@@ -47,7 +57,9 @@ class InProcessVirtualBoard:
         blocked = {signal.SIGINT, signal.SIGTERM}
         old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         try:
-            self.board = VirtualBoard(board_file or DEFAULT_BOARD, realtime=True)
+            self.board = VirtualBoard(
+                board_file or DEFAULT_BOARD, realtime=True, leg_model=leg_model
+            )
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
         self.board.start()
@@ -56,6 +68,15 @@ class InProcessVirtualBoard:
     def port(self) -> str:
         return self.board.path
 
+    @property
+    def bytes_dropped(self) -> int:
+        return self.board.bytes_dropped
+
+    def joint_state(self) -> JointState | None:
+        """The physics leg's joints at its last completed control tick (rad, rad/s, N m);
+        None for the kinematic leg, whose angles are the servo commands."""
+        return self.board.joint_state()
+
     def close(self) -> None:
         try:
             self.board.stop()
@@ -63,9 +84,14 @@ class InProcessVirtualBoard:
             log.warning("%s", exc)
 
 
-def start_virtual_board(board_file: str) -> VirtualBoardLike:
-    """A virtual board (emulator + firmware under MicroPython + leg) behind a pty, real time."""
-    return InProcessVirtualBoard(board_file)
+def start_virtual_board(board_file: str, leg_model: str = "kinematic") -> VirtualBoardLike:
+    """A virtual board (emulator + firmware under MicroPython + leg) behind a pty, real time;
+    leg_model: "kinematic" or "physics" (MuJoCo, mnsu.cosim.virtual_board.LEG_MODELS)."""
+    if leg_model not in LEG_MODELS:
+        raise VirtualBoardError(
+            f"leg_model must be one of {', '.join(LEG_MODELS)}; got {leg_model!r}"
+        )
+    return InProcessVirtualBoard(board_file, leg_model)
 
 
 def board_probe_names(board_file: str) -> dict[int, str]:
@@ -78,6 +104,23 @@ def board_probe_names(board_file: str) -> dict[int, str]:
 
     board = load_board(board_file)
     return {p.adc: p.neuron for p in board.probes}
+
+
+def board_urdf(board_file: str) -> str | None:
+    """The URDF of the board file's leg (`mnsu urdf`'s generator, the one source); None when
+    the file is missing or has no two-joint leg."""
+    if not board_file:
+        board_file = str(DEFAULT_BOARD)
+    if not Path(board_file).is_file():
+        return None
+    from mnsu.circuit.board import load_board
+    from mnsu.robot.description import DescriptionError, urdf
+
+    try:
+        return urdf(load_board(board_file))
+    except DescriptionError as exc:
+        log.warning("no robot_description: %s", exc)
+        return None
 
 
 def board_joint_names(board_file: str) -> tuple[str, str] | None:

@@ -169,24 +169,25 @@ def trajectory(names: list[str], *points: tuple[list[float], float]) -> JointTra
 
 # ---------------------------------------------------------------------------- parameters
 def test_board_parameters_mirror_the_board(rig: Rig) -> None:
-    wait_for(lambda: rig.get("hip_amp_deg") is not None, 5.0, "hip_amp_deg mirrored")
-    assert rig.get("hip_amp_deg") == pytest.approx(rig.board_value("hip_amp_deg"))
+    wait_for(lambda: rig.get("hip_amp_rad") is not None, 5.0, "hip_amp_rad mirrored")
+    # in SI (REP-103): the board's degrees as radians
+    assert rig.get("hip_amp_rad") == pytest.approx(math.radians(rig.board_value("hip_amp_deg")))
     assert rig.get("telemetry_rate_hz") == 200 == int(rig.board_value("telemetry_hz"))
     assert rig.get("estop_pose") == "neutral"  # the startup override reached the board
     assert rig.board_value("estop_pose") == 1.0
 
 
 def test_integers_are_accepted_for_double_parameters(rig: Rig) -> None:
-    res = rig.set(hip_amp_deg=20)  # an int, as `ros2 param set ... hip_amp_deg 20` sends
+    res = rig.set(slew_rad_s=5)  # an int, as `ros2 param set ... slew_rad_s 5` sends
     assert res[0].successful, res[0].reason
-    assert rig.board_value("hip_amp_deg") == 20.0
-    wait_for(lambda: rig.get("hip_amp_deg") == 20.0, 5.0, "mirrored")
-    res = rig.set(hip_amp_deg="wide")
+    assert rig.board_value("slew_dps") == pytest.approx(math.degrees(5.0), rel=1e-6)
+    wait_for(lambda: rig.get("slew_rad_s") == pytest.approx(5.0, rel=1e-6), 5.0, "mirrored")
+    res = rig.set(hip_amp_rad="wide")
     assert not res[0].successful and "must be a number" in res[0].reason
 
 
 def test_parameter_set_reaches_the_board(rig: Rig) -> None:
-    res = rig.set(hip_amp_deg=22.5, watchdog_timeout=0.4)
+    res = rig.set(hip_amp_rad=math.radians(22.5), watchdog_timeout=0.4)
     assert all(r.successful for r in res), [r.reason for r in res]
     assert rig.board_value("hip_amp_deg") == pytest.approx(22.5)
     assert rig.board_value("watchdog_s") == pytest.approx(0.4)
@@ -196,8 +197,8 @@ def test_parameter_set_reaches_the_board(rig: Rig) -> None:
 @pytest.mark.parametrize(
     ("values", "reason"),
     [
-        ({"hip_amp_deg": 95.0}, "hip_amp_deg"),  # rclpy's range check (from the table)
-        ({"hip_min_deg": 50.0}, "hip_min_deg = 50.0 deg must be < hip_max_deg (35.0 deg)"),
+        ({"hip_amp_rad": 1.6}, "hip_amp_rad"),  # rclpy's range check (from the table)
+        ({"hip_min_rad": 0.9}, "hip_min_rad = 0.9 rad must be < hip_max_rad (0.6108652 rad)"),
         ({"mode": "walk"}, "mode must be one of idle, cpg, host, hold; got 'walk'"),
         ({"safe_pose": "crouch"}, "safe_pose must be one of hold, neutral, limp"),
         ({"telemetry_rate_hz": 1001}, "telemetry_rate_hz"),

@@ -118,7 +118,7 @@ def test_absent_board_and_link_loss_report_error_until_it_returns_and_sigint_com
     assert proc.returncode == 0, out
     assert "reconnecting" in out  # the link loss was logged as an error
     assert out.count("no board: ") == 1, out  # the absent board: one ERROR, then WARNs
-    neutral = (0.0, 10.0)  # hip_neutral_deg, knee_neutral_deg defaults
+    neutral = (0.0, 10.0)  # the board's hip_neutral_deg, knee_neutral_deg defaults
 
     def at_neutral() -> bool:
         st = board.state
@@ -133,8 +133,8 @@ def test_absent_board_and_link_loss_report_error_until_it_returns_and_sigint_com
 @pytest.mark.parametrize(
     ("override", "reason"),
     [
-        ("hip_amp_deg:=120.0", "hip_amp_deg out of range Min: 0.0, Max: 90.0"),
-        ("hip_min_deg:=40.0", "hip_min_deg = 40.0 deg must be < hip_max_deg (35.0 deg)"),
+        ("hip_amp_rad:=2.0", "hip_amp_rad out of range Min: 0.0, Max: 1.57"),
+        ("hip_min_rad:=0.7", "hip_min_rad = 0.7 rad must be < hip_max_rad (0.6108652 rad)"),
         ("mode:=walk", "mode must be one of idle, cpg, host, hold; got 'walk'"),
         ("joint_names:=[a]", "joint_names must be two different names"),
     ],

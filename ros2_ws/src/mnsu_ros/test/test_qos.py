@@ -4,14 +4,18 @@ The bridge runs as `mnsu-ros-bridge` on its own in-process virtual board, starte
 standard QoS override (`qos_overrides./cpg/neurons.publisher.reliability:=best_effort`).
 Checks: a default-QoS subscriber (reliable, depth 10) and a SensorDataQoS one both receive
 `joint_states` at the telemetry rate; on the overridden topic the default-QoS subscriber
-receives nothing while a SensorDataQoS one does (the override reached the publisher).
+receives nothing while a SensorDataQoS one does (the override reached the publisher); a
+subscriber that joins after the bridge has published (default QoS but transient local) still
+receives `robot_description` and its URDF has the board file's joints and limits.
 """
 
 from __future__ import annotations
 
+import math
 import subprocess
 import threading
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
@@ -20,8 +24,12 @@ from harness import Collector, ros_env, venv_bin, wait_for
 from mnsu_msgs.msg import NeuronState
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import JointState
+from std_msgs.msg import String
+
+from mnsu.circuit.board import load_board
+from mnsu.paths import DEFAULT_BOARD
 
 RATE_HZ = 100
 NAMESPACE = "/qos"
@@ -40,7 +48,7 @@ def bridge() -> Iterator[subprocess.Popen[str]]:
             "-p",
             f"telemetry_rate_hz:={RATE_HZ}",
             "-p",
-            "hip_amp_deg:=10",  # an integer for a double parameter is accepted
+            "slew_rad_s:=5",  # an integer for a double parameter is accepted
             "-p",
             f"qos_overrides.{NAMESPACE}/cpg/neurons.publisher.reliability:=best_effort",
         ],
@@ -104,6 +112,48 @@ def test_default_and_sensor_data_subscribers_receive_and_overrides_apply(
         assert [i.qos_profile.reliability for i in info] == [ReliabilityPolicy.BEST_EFFORT]
         assert len(sensor_neurons.since(t0)) > 0.9 * len(msgs)
         assert default_neurons.last() is None  # a best-effort publisher reaches no reliable one
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown(context=context)
+        spinner.join(timeout=5.0)
+
+
+def test_late_joiner_receives_robot_description(bridge: subprocess.Popen[str]) -> None:
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    node = Node("description_client", context=context)
+    got = Collector()
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
+    try:
+        # join late: only once the bridge's joint_states flow (it published the URDF at start)
+        flowing = Collector()
+        node.create_subscription(JointState, f"{NAMESPACE}/joint_states", flowing, 10)
+        wait_for(lambda: flowing.last() is not None, 60.0, "joint_states")
+        qos = QoSProfile(depth=10, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        node.create_subscription(String, f"{NAMESPACE}/robot_description", got, qos)
+        msg = wait_for(got.last, 20.0, "robot_description (late joiner)")
+        root = ET.fromstring(msg.data)
+        assert root.tag == "robot"
+        joints = {j.get("name"): j for j in root.iter("joint") if j.get("type") == "revolute"}
+        leg = load_board(DEFAULT_BOARD).leg
+        assert leg is not None
+        assert list(joints) == [j.name for j in leg.joints]
+        for spec in leg.joints:
+            limit = joints[spec.name].find("limit")
+            assert limit is not None
+            assert float(limit.get("lower", "nan")) == pytest.approx(
+                math.radians(spec.min_deg), abs=1e-6
+            )
+            assert float(limit.get("upper", "nan")) == pytest.approx(
+                math.radians(spec.max_deg), abs=1e-6
+            )
+        links = {link.get("name") for link in root.iter("link")}
+        assert {"carriage", "thigh", "shank", "foot"} <= links
+        assert len(got.since(0.0)) == 1  # published once, kept for late joiners
     finally:
         executor.shutdown()
         node.destroy_node()
