@@ -586,7 +586,7 @@ def parse_board(raw: object, source: str = "<board>") -> Board:
     leg = _leg(r, r.mapping(top["leg"], "leg"), names) if top.get("leg") is not None else None
     if leg is not None and top.get("legs") is not None:
         raise r.fail("legs", "give either `leg` (one leg) or `legs` (one to four), not both")
-    legs = (leg,) if leg is not None else ()
+    legs: tuple[LegSpec, ...] = (leg,) if leg is not None else ()
     if top.get("legs") is not None:
         legs = _legs(r, r.mapping(top["legs"], "legs"), names)
     if legs:
