@@ -73,6 +73,7 @@ class CoSim:
     board: a board file path or a loaded Board; seed: the emulator's noise seed.
     precompiled: run the firmware as bytecode compiled by mpy-cross (as deployed to a board;
     the default) rather than from source (compiling on the target needs ~160 KB of heap).
+    heap: the firmware's heap (default 128K for one leg, 160K for more).
     interpreter: "micropython" (the real unix port, `heap` enforced) or "cpython" (the same
     firmware and doubles under CPython, for debugging; claims about firmware behaviour are
     tested under MicroPython). ticks_start: initial value of the firmware's 2**30-periodic
@@ -89,7 +90,7 @@ class CoSim:
         *,
         seed: int = 1,
         interpreter: Interpreter = "micropython",
-        heap: str = "128K",
+        heap: str | None = None,
         precompiled: bool = True,
         ticks_start: int = 0,
         flash_dir: str | Path | None = None,
@@ -99,7 +100,8 @@ class CoSim:
         self.board = board if isinstance(board, Board) else load_board(str(board))
         self.emulator = Emulator(self.board, seed=seed)
         self.interpreter: Interpreter = interpreter
-        self.heap = heap
+        # the firmware's heap: 128 KB for one leg; four legs and the MCP3208 need ~20 KB more
+        self.heap = heap or ("128K" if len(self.board.legs) <= 1 else "160K")
         self.precompiled = precompiled and interpreter == "micropython"
         self.ticks_start = ticks_start
         self.wall_timeout_s = wall_timeout_s
