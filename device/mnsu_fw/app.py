@@ -63,7 +63,7 @@ def run(ctrl: Controller, hw: Hardware, link: UsbLink, max_ticks: int = 0) -> No
         deadline = ticks_add(deadline, period)
         if n_channels:
             hw.read_adcs(adc)
-        ctrl.tick(elapsed, ticks_diff(start, last), hw.contacts())
+        ctrl.tick(elapsed, ticks_diff(start, last), hw.contact())
         last = start
 
         if ctrl.servo_dirty:

@@ -404,7 +404,9 @@ class Controller:
         if msg_type == c.HEARTBEAT:
             return
         if msg_type == c.JOINT_CMD:
-            self._joint_command(seq, raw)
+            self._joint_command(seq, raw, 0, h)
+        elif msg_type == c.LEG_JOINT_CMD:
+            self._joint_command(seq, raw, raw[h], h + 1)
         elif msg_type == c.PARAM_GET:
             pid = raw[h] | (raw[h + 1] << 8)
             if pid >= params.COUNT:
@@ -470,24 +472,30 @@ class Controller:
         self.ack(c.EXIT_TO_REPL, seq)
         self.exit_requested = True
 
-    def _joint_command(self, seq: int, raw: "bytearray") -> None:
+    def _joint_command(self, seq: int, raw: "bytearray", k: int, n: int) -> None:
+        """JOINT_CMD (the first leg) or LEG_JOINT_CMD (leg k): hip, knee at raw[n:]."""
+        kind = c.JOINT_CMD if n == c.HEADER_SIZE else c.LEG_JOINT_CMD
         if self.estop:
-            self.nack(c.JOINT_CMD, seq, c.ERR_ESTOP_LATCHED, 0)
+            self.nack(kind, seq, c.ERR_ESTOP_LATCHED, 0)
             return
         if self.mode != c.MODE_HOST:
-            self.nack(c.JOINT_CMD, seq, c.ERR_WRONG_MODE, 0)
+            self.nack(kind, seq, c.ERR_WRONG_MODE, 0)
             return
-        hip, knee = struct.unpack_from(c.JOINT_CMD_FORMAT, raw, c.HEADER_SIZE)
+        if k >= self.n_legs:
+            self.nack(kind, seq, c.ERR_OUT_OF_RANGE, 0x100 | k)  # detail: 0x100 + the leg
+            return
+        leg = self.legs[k]
+        hip, knee = struct.unpack_from(c.JOINT_CMD_FORMAT, raw, n)
         for j, deg in ((0, hip), (1, knee)):
             if deg != deg or deg in (math.inf, -math.inf):
-                self.nack(c.JOINT_CMD, seq, c.ERR_NOT_FINITE, j)
+                self.nack(kind, seq, c.ERR_NOT_FINITE, j)
                 return
             cdeg = deg * 100.0
-            if not self.leg.lo[j] <= cdeg <= self.leg.hi[j]:
-                self.nack(c.JOINT_CMD, seq, c.ERR_OUT_OF_RANGE, j)
+            if not leg.lo[j] <= cdeg <= leg.hi[j]:
+                self.nack(kind, seq, c.ERR_OUT_OF_RANGE, j)
                 return
-        self.leg.set_targets(int(round(hip * 100.0)), int(round(knee * 100.0)))
-        self.ack(c.JOINT_CMD, seq)
+        leg.set_targets(int(round(hip * 100.0)), int(round(knee * 100.0)))
+        self.ack(kind, seq)
 
     def _param_set(self, seq: int, raw: "bytearray") -> None:
         pid, value = struct.unpack_from(c.PARAM_SET_FORMAT, raw, c.HEADER_SIZE)
@@ -648,6 +656,34 @@ class Controller:
         self._contacts = 0
         self.max_loop_us = 0
         self._frame(c.TELEMETRY, c.TELEMETRY_SIZE)
+        if self.n_legs > 1:
+            # LEGS: every leg's switch, envelopes, angles and pulses
+            raw = self.raw
+            h = c.HEADER_SIZE
+            n = self.n_legs
+            raw[h] = n
+            d = self.decoders
+            for k in range(n):
+                leg = self.legs[k]
+                f = self.feedbacks[k]
+                flags = c.FLAG_CONTACT if f.contact else 0
+                if f.pulse_left:
+                    flags |= c.FLAG_TOUCHDOWN
+                ef = d[self.flexor + 2 * k].envelope
+                ee = d[self.extensor + 2 * k].envelope
+                struct.pack_into(
+                    c.LEG_FORMAT,
+                    raw,
+                    h + 1 + c.LEG_SIZE * k,
+                    flags,
+                    ef if ef < 65535 else 65535,
+                    ee if ee < 65535 else 65535,
+                    leg.angle[0],
+                    leg.angle[1],
+                    leg.pulse[0],
+                    leg.pulse[1],
+                )
+            self._frame(c.LEGS, 1 + c.LEG_SIZE * n)
         if ev.count:
             self.emit_events()
             self._events_count = 0

@@ -56,12 +56,12 @@ class Hardware:
         self.drive.duty_u16(0)
         self._drive_hz = drive_hz
         self._drive_duty = -1
-        self.touchdowns = []
+        self.touchdown = []
         for pin in td_pins[:n_legs]:
             pwm = machine.PWM(machine.Pin(pin))
             pwm.freq(drive_hz)
             pwm.duty_u16(0)
-            self.touchdowns.append(pwm)
+            self.touchdown.append(pwm)
         self._touchdown_duty = [0] * n_legs
         self.contact_pins = [
             machine.Pin(p, machine.Pin.IN, machine.Pin.PULL_UP) for p in contact_pins[:n_legs]
@@ -78,7 +78,7 @@ class Hardware:
         for i in range(self.n_channels):
             out[i] = adcs[i].read_u16()
 
-    def contacts(self) -> int:
+    def contact(self) -> int:
         """Every leg's foot switch: bit k set while leg k's switch is closed."""
         bits = 0
         low = self._contact_low
@@ -104,7 +104,7 @@ class Hardware:
             self._drive_hz = hz
             self.drive.freq(hz)
             for k in range(self.n_legs):
-                self.touchdowns[k].freq(hz)
+                self.touchdown[k].freq(hz)
             self._drive_duty = -1
         if duty_u16 != self._drive_duty:
             self._drive_duty = duty_u16
@@ -117,7 +117,7 @@ class Hardware:
             duty = duty_u16 if (mask >> k) & 1 else 0
             if duty != last[k]:
                 last[k] = duty
-                self.touchdowns[k].duty_u16(duty)
+                self.touchdown[k].duty_u16(duty)
 
     def all_off(self) -> None:
         """Servos limp, drive and touch-down outputs at 0 (leaving the control loop)."""
@@ -125,4 +125,4 @@ class Hardware:
             self.set_servo_us(i, 0)
         self.drive.duty_u16(0)
         for k in range(self.n_legs):
-            self.touchdowns[k].duty_u16(0)
+            self.touchdown[k].duty_u16(0)

@@ -4,7 +4,9 @@ backed by the emulator.
 Shadows the built-in `machine` first on MICROPYPATH. Output changes (PWM duty, frequency, pin
 levels) are queued with their virtual time and sent with the next ADC request, one round trip
 per control tick over two pipes (fds in MNSU_COSIM_REQ_FD / MNSU_COSIM_RSP_FD). Never flush()
-them: on MicroPython that is fsync, which fails on a pipe. Allocation-free after import.
+them: on MicroPython that is fsync, which fails on a pipe. Allocation-free after import. The
+real `machine` is in flash; this one's names are qstrs on the firmware's heap, so its
+constants are const() (no name at run time) and its state is few names.
 
 Request records (little-endian):
     output: 0x01 kind:u8 pin:u8 value:u32 t_us:u64   kind 1 duty_u16, 2 duty_ns, 3 freq,
@@ -19,10 +21,12 @@ import struct
 import sys
 import time as _time
 
+from micropython import const
+
 _MICROPYTHON = sys.implementation.name == "micropython"
 _REQ = open("/dev/fd/" + (os.getenv("MNSU_COSIM_REQ_FD") or "-1"), "wb", 0)
 _RSP = open("/dev/fd/" + (os.getenv("MNSU_COSIM_RSP_FD") or "-1"), "rb", 0)
-_PENDING_MAX = 1020  # 68 output records; more in one tick forces a sync
+_PENDING_MAX = const(1020)  # 68 output records; more in one tick forces a sync
 _pend = bytearray(_PENDING_MAX + 16)
 _pend_n = 0
 _rsp = bytearray(20)
@@ -30,14 +34,14 @@ _codes = [0] * 8
 _inputs = 0xFFFFFFFF  # pull-ups: inputs read high until the host says otherwise
 _synced_at = -1000000
 _selected = [0]  # output pins driven low: the SPI device's chip select
-_CONVERSION_US = 2  # an RP2040 ADC conversion
-_FRESH_US = 20  # reads this close to the last sync share it (one control tick)
+_CONVERSION_US = const(2)  # an RP2040 ADC conversion
+_FRESH_US = const(20)  # reads this close to the last sync share it (one control tick)
 
-_OUT_DUTY_U16 = 1
-_OUT_DUTY_NS = 2
-_OUT_FREQ = 3
-_OUT_DEINIT = 4
-_OUT_PIN = 5
+_OUT_DUTY_U16 = const(1)
+_OUT_DUTY_NS = const(2)
+_OUT_FREQ = const(3)
+_OUT_DEINIT = const(4)
+_OUT_PIN = const(5)
 
 
 def _write(buf: "bytearray", n: int) -> None:

@@ -10,8 +10,10 @@ the chip select low raises OSError, as garbage would on the real bus.
 import machine
 import time as _time
 
+from micropython import const
 
-_SHARED_US = 400  # conversions this close to the last sync share its codes (8 take 192 us)
+
+_SHARED_US = const(400)  # conversions this close to the last sync share its codes (8 take 192 us)
 
 
 class Bus:
