@@ -1,5 +1,7 @@
-"""Firmware speed: CPU per control tick (MicroPython unix port, 2 kHz x 4 channels) and the
-co-simulation's realtime factor on examples/leg.yaml, measured side by side in one run.
+"""Firmware speed, one leg against four: CPU per control tick (MicroPython unix port, 2 kHz;
+examples/leg.yaml with 4 channels, examples/quadruped_trot.yaml with 8 channels through the
+MCP3208 driver) and the co-simulation's realtime factor on each board, measured side by side
+in one run.
 
     .venv/bin/python bench/firmware_speed.py [--seconds 10]
 """
@@ -15,24 +17,33 @@ from pathlib import Path
 from mnsu_fw import codec as c
 
 from mnsu.cosim import CoSim
+from mnsu.paths import DEFAULT_BOARD
 
 PROBE = Path(__file__).with_name("firmware_tick_probe.py")
+QUAD = Path(__file__).resolve().parents[1] / "examples" / "quadruped_trot.yaml"
 
 
-def tick_cpu() -> dict[str, int]:
+def tick_cpu(board: Path, n_channels: int) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as flash:
-        Path(flash, "params.json").write_text(json.dumps({"n_channels": 4}))
-        with CoSim(seed=1, entry=PROBE, heap="1M", flash_dir=flash) as sim:
-            sim.run_for(6.0)
+        Path(flash, "params.json").write_text(json.dumps({"n_channels": n_channels}))
+        with CoSim(board, seed=1, entry=PROBE, heap="1M", flash_dir=flash) as sim:
+            sim.run_for(10.0)
             lines = [ln for ln in sim.stderr_text().splitlines() if ln.startswith("TICK")]
             if not lines:
                 raise SystemExit("tick probe failed:\n" + sim.stderr_text())
-    median, p99, worst, channels, n = (int(x) for x in lines[0].split()[1:])
-    return {"median_us": median, "p99_us": p99, "max_us": worst, "channels": channels, "n": n}
+    median, p99, worst, channels, n, legs = (int(x) for x in lines[0].split()[1:])
+    return {
+        "median_us": median,
+        "p99_us": p99,
+        "max_us": worst,
+        "channels": channels,
+        "n": n,
+        "legs": legs,
+    }
 
 
-def realtime_factor(seconds: float) -> dict[str, float]:
-    with CoSim(seed=1) as sim:
+def realtime_factor(board: Path, seconds: float) -> dict[str, float]:
+    with CoSim(board, seed=1) as sim:
         seq = 0
         sim.write(c.encode_frame(c.MODE, seq, 0, c.pack_mode(c.MODE_CPG)))
         wall0 = time.perf_counter()
@@ -57,20 +68,30 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=10.0, help="virtual seconds to co-simulate")
     args = ap.parse_args()
-    cpu = tick_cpu()
-    rt = realtime_factor(args.seconds)
-    print(f"{'measure':<44}{'value':>12}")
-    print(f"{'firmware tick CPU, median (us)':<44}{cpu['median_us']:>12}")
-    print(f"{'firmware tick CPU, p99 (us)':<44}{cpu['p99_us']:>12}")
-    print(f"{'firmware tick CPU, max (us)':<44}{cpu['max_us']:>12}")
-    print(f"{'  (channels, ticks timed; budget 500 us)':<44}{cpu['channels']:>6}{cpu['n']:>6}")
-    print(f"{'co-simulation realtime factor (leg.yaml)':<44}{rt['realtime_factor']:>12.2f}")
-    print(f"{'  wall per tick, both processes (us)':<44}{rt['wall_per_tick_us']:>12.1f}")
-    print(f"{'  host (emulator+harness) CPU per tick (us)':<44}{rt['host_cpu_per_tick_us']:>12.1f}")
-    print(
-        f"{'tick budget use at 2 kHz (median/p99)':<44}"
-        f"{cpu['median_us'] / 500:>6.1%}{cpu['p99_us'] / 500:>6.1%}"
+    one = tick_cpu(DEFAULT_BOARD, 4)
+    four = tick_cpu(QUAD, 8)
+    rt1 = realtime_factor(DEFAULT_BOARD, args.seconds)
+    rt4 = realtime_factor(QUAD, args.seconds)
+    print(f"{'measure':<44}{'1 leg':>10}{'4 legs':>10}{'ratio':>8}")
+
+    def row(name: str, a: float, b: float, fmt: str = ".0f") -> None:
+        print(f"{name:<44}{a:>10{fmt}}{b:>10{fmt}}{b / a:>8.2f}")
+
+    row("legs", one["legs"], four["legs"])
+    row("ADC channels sampled", one["channels"], four["channels"])
+    row("firmware tick CPU, median (us)", one["median_us"], four["median_us"])
+    row("firmware tick CPU, p99 (us)", one["p99_us"], four["p99_us"])
+    row("firmware tick CPU, max (us)", one["max_us"], four["max_us"])
+    row("tick budget use at 2 kHz, median (%)", one["median_us"] / 5, four["median_us"] / 5, ".1f")
+    row("tick budget use at 2 kHz, p99 (%)", one["p99_us"] / 5, four["p99_us"] / 5, ".1f")
+    row("co-simulation realtime factor", rt1["realtime_factor"], rt4["realtime_factor"], ".2f")
+    row("  wall per tick, both processes (us)", rt1["wall_per_tick_us"], rt4["wall_per_tick_us"])
+    row(
+        "  host (emulator+harness) CPU per tick (us)",
+        rt1["host_cpu_per_tick_us"],
+        rt4["host_cpu_per_tick_us"],
     )
+    print(f"(ticks timed per board: {one['n']}; budget 500 us per tick at 2 kHz)")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def build() -> "tuple[Controller, Hardware, UsbLink]":
     values, more = param_store.load(path, limits)
     gc.collect()  # the file parsing's garbage, before the controller's buffers
     ctrl = Controller(values, notes + more, str(cfg["name"]), path, limits, str(cfg["latch_file"]))
-    hw = Hardware(cfg, ctrl.n_channels, ctrl.drive_hz)
+    hw = Hardware(cfg, ctrl.n_channels, ctrl.drive_hz, ctrl.n_legs)
     link = UsbLink()
     gc.collect()  # the boot's garbage (file parsing) before the loop starts
     return ctrl, hw, link
@@ -45,6 +45,8 @@ def run(ctrl: Controller, hw: Hardware, link: UsbLink, max_ticks: int = 0) -> No
     last = now
     count = 0
     n_channels = ctrl.n_channels
+    legs = ctrl.legs
+    n_legs = hw.n_legs if hw.n_legs < ctrl.n_legs else ctrl.n_legs
     while True:
         wait = ticks_diff(deadline, ticks_us())
         if wait > 0:
@@ -66,11 +68,12 @@ def run(ctrl: Controller, hw: Hardware, link: UsbLink, max_ticks: int = 0) -> No
 
         if ctrl.servo_dirty:
             ctrl.servo_dirty = False
-            pulse = ctrl.leg.pulse
-            hw.set_servo_us(0, pulse[0])
-            hw.set_servo_us(1, pulse[1])
+            for k in range(n_legs):
+                pulse = legs[k].pulse
+                hw.set_servo_us(2 * k, pulse[0])
+                hw.set_servo_us(2 * k + 1, pulse[1])
         hw.set_drive(ctrl.drive_duty, ctrl.drive_hz)
-        hw.set_touchdown(ctrl.touchdown_duty if ctrl.touchdown_on else 0)
+        hw.set_touchdown(ctrl.touchdown_mask, ctrl.touchdown_duty)
 
         n = link.read(RX_BYTES_PER_TICK)
         if n:

@@ -1,5 +1,10 @@
 """Pin maps and fixed hardware facts per microcontroller; chosen by sys.platform.
 
+Leg k (0..3) has the hip and knee servos on servo_pins[2k], servo_pins[2k + 1], its touch-down
+output on touchdown_pins[k] and its foot switch on contact_pins[k]; its flexor and extensor
+are read on ADC channels flexor_channel + 2k and extensor_channel + 2k. The firmware sets up
+only the pins of the legs it drives (the deploy-time hard limits say how many).
+
 "linux" is the co-simulation (the MicroPython unix port with the machine double): it emulates
 the RP2040 pin map, so the same firmware image runs there unchanged.
 """
@@ -13,12 +18,20 @@ if TYPE_CHECKING:
 RP2040 = {
     "name": "rp2040",
     # ADC inputs: GPIO26..29 are ADC0..3 (ADC3 is VSYS/3 on a Pico: use a bare RP2040 board
-    # or leave n_channels <= 3 on a Pico).
+    # or leave n_channels <= 3 on a Pico). More than 4 channels: every channel comes from an
+    # MCP3208 (device/mnsu_fw/mcp3208.py) on SPI bus 1 at its MicroPython defaults (1 MHz,
+    # mode 0; SCK GPIO10, MOSI GPIO11, MISO GPIO8) with chip select on GPIO9: (bus, cs pin).
     "adc_pins": (26, 27, 28, 29),
-    "servo_pins": (16, 17),  # hip, knee: 50 Hz servo PWM
-    "drive_pin": 18,  # drive level PWM -> RC filter -> CPG bias input
-    "touchdown_pin": 19,  # touch-down pulse PWM -> RC -> extensor feedback input
-    "contact_pin": 20,  # foot switch to GND, internal pull-up
+    "mcp3208": (1, 9),
+    # PWM slice of GPIO n: (n >> 1) & 7, channel A/B: n & 1; two pins on one slice share a
+    # frequency, two on one slice and channel share the duty too.
+    # hip, knee of LF, RF, LH, RH: 50 Hz servo PWM on slices 0, 6, 7, 3
+    "servo_pins": (16, 17, 12, 13, 14, 15, 6, 7),
+    "drive_pin": 18,  # drive level PWM -> RC filter -> CPG bias inputs (slice 1 A)
+    # touch-down pulse PWM -> RC -> the leg's extensor feedback input, at the drive's frequency:
+    # slice 1 B, 2 A, 2 B, 5 B (GPIO27 is free once the MCP3208 reads the channels)
+    "touchdown_pins": (19, 4, 5, 27),
+    "contact_pins": (20, 21, 22, 3),  # foot switches to GND, internal pull-ups
     "contact_active_low": True,
     "servo_hz": 50,
     "params_file": "params.json",
@@ -28,12 +41,13 @@ RP2040 = {
 
 ESP32 = {
     "name": "esp32",
-    # ADC1 pins only (ADC2 is unusable while Wi-Fi runs); 11 dB attenuation set in hw.py.
-    "adc_pins": (36, 39, 34, 35),
-    "servo_pins": (18, 19),
+    # ADC1 channels 0..7 (ADC2 is unusable while Wi-Fi runs); 11 dB attenuation set in hw.py.
+    # GPIO37/38 are not broken out on every module: boards with 3 legs or fewer need 6 channels.
+    "adc_pins": (36, 37, 38, 39, 32, 33, 34, 35),
+    "servo_pins": (18, 19, 21, 22, 23, 4, 16, 17),  # LEDC: 8 servos + drive + 4 touch-down
     "drive_pin": 25,
-    "touchdown_pin": 26,
-    "contact_pin": 27,
+    "touchdown_pins": (26, 13, 14, 15),
+    "contact_pins": (27, 5, 12, 2),  # pull-ups enabled after boot: the straps read as at reset
     "contact_active_low": True,
     "servo_hz": 50,
     "params_file": "params.json",

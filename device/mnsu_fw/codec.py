@@ -33,7 +33,9 @@ HELLO = 0x01  # host -> device: empty; the device answers CAPS
 CAPS = 0x02  # device -> host: capabilities
 TELEMETRY = 0x10  # device -> host
 EVENTS = 0x11  # device -> host: spikes, burst on/off, contact, touch-down
+LEGS = 0x12  # device -> host: every leg's state, after each TELEMETRY of a board with 2+ legs
 JOINT_CMD = 0x20  # host -> device: hip, knee targets (deg, float32)
+LEG_JOINT_CMD = 0x21  # host -> device: leg index, its hip, knee targets (deg, float32)
 PARAM_GET = 0x30  # host -> device: param id
 PARAM_SET = 0x31  # host -> device: param id, value
 PARAM_VALUE = 0x32  # device -> host: answer to PARAM_GET / PARAM_SET (the applied value)
@@ -53,7 +55,9 @@ MESSAGE_NAMES = {
     CAPS: "caps",
     TELEMETRY: "telemetry",
     EVENTS: "events",
+    LEGS: "legs",
     JOINT_CMD: "joint_cmd",
+    LEG_JOINT_CMD: "leg_joint_cmd",
     PARAM_GET: "param_get",
     PARAM_SET: "param_set",
     PARAM_VALUE: "param_value",
@@ -194,6 +198,20 @@ EVENT_FORMAT = "<BBI"  # kind, channel, board time (us, u32)
 EVENT_SIZE = 6
 MAX_EVENTS = (MAX_PAYLOAD - 1) // EVENT_SIZE  # per EVENTS frame (count byte first)
 JOINT_CMD_FORMAT = "<ff"  # hip, knee (deg)
+# LEGS: a count byte, then per leg: flags (FLAG_CONTACT, FLAG_TOUCHDOWN of that leg), flexor
+# and extensor envelopes (Q15, saturating at 65535), hip and knee (cdeg, after limits and slew),
+# hip and knee pulses (us, 0 = limp)
+LEG_FORMAT = "<BHHhhHH"
+LEG_SIZE = 13
+LEG_FIELDS = (
+    "flags",
+    "env_flexor_q15",
+    "env_extensor_q15",
+    "hip_cdeg",
+    "knee_cdeg",
+    "pulse0_us",
+    "pulse1_us",
+)
 PARAM_GET_FORMAT = "<H"  # param id
 PARAM_SET_FORMAT = "<Hf"  # param id, value
 PARAM_VALUE_FORMAT = "<HHf"  # request seq, param id, value
@@ -206,6 +224,7 @@ LOG_FORMAT = "<B"  # + UTF-8 text
 REQUEST_SIZES = {
     HELLO: 0,
     JOINT_CMD: 8,
+    LEG_JOINT_CMD: 9,
     PARAM_GET: 2,
     PARAM_SET: 6,
     PARAM_SAVE: 0,
@@ -588,6 +607,28 @@ def unpack_events(payload: "bytes | bytearray") -> "list[tuple[int, int, int]]":
             % (len(payload), count, 1 + EVENT_SIZE * count)
         )
     return [struct.unpack_from(EVENT_FORMAT, payload, 1 + EVENT_SIZE * k) for k in range(count)]
+
+
+def pack_legs(legs: "list[dict[str, int]]") -> bytes:
+    out = bytearray(1 + LEG_SIZE * len(legs))
+    out[0] = len(legs)
+    for k, leg in enumerate(legs):
+        struct.pack_into(LEG_FORMAT, out, 1 + LEG_SIZE * k, *[leg[f] for f in LEG_FIELDS])
+    return bytes(out)
+
+
+def unpack_legs(payload: "bytes | bytearray") -> "list[dict[str, int]]":
+    """LEGS payload -> one dict of LEG_FIELDS per leg."""
+    _check_len(payload, 1 + LEG_SIZE * payload[0] if payload else 1, "legs")
+    return [
+        dict(zip(LEG_FIELDS, struct.unpack_from(LEG_FORMAT, payload, 1 + LEG_SIZE * k)))
+        for k in range(payload[0])
+    ]
+
+
+def pack_leg_joint_cmd(leg: int, hip_deg: float, knee_deg: float) -> bytes:
+    """LEG_JOINT_CMD: the leg index (u8), then a JOINT_CMD payload."""
+    return bytes([leg]) + struct.pack(JOINT_CMD_FORMAT, hip_deg, knee_deg)
 
 
 def pack_joint_cmd(hip_deg: float, knee_deg: float) -> bytes:

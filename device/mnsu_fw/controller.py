@@ -19,7 +19,7 @@ from mnsu_fw.rhythm import RhythmEstimator
 from mnsu_fw.spikes import ChannelDecoder
 
 FW_VERSION = (0, 1, 0)
-MAX_CHANNELS = 4
+MAX_CHANNELS = 8  # four legs
 OUT_SIZE = 2048  # outgoing bytes buffered per tick (several full frames)
 JOINT_LIMIT_CDEG = 9000  # |angle| beyond this is never a valid joint command
 
@@ -48,11 +48,18 @@ class Controller:
         self.params_path = params_path
         self.hard = limits if limits is not None else hard_limits.HardLimits(hard_limits.builtin())
         self.latch_path = latch_path
-        self.decoders = [ChannelDecoder() for _ in range(MAX_CHANNELS)]
+        self.decoders = [ChannelDecoder() for _ in range(4)]  # more as n_channels asks
         self.adc = [0] * MAX_CHANNELS  # latest readings (read_u16 scale), set by the app
         self.rhythm = RhythmEstimator()
-        self.leg = LegMapper()
-        self.feedback = TouchdownFeedback()
+        # Leg k: channels flexor_channel + 2k and extensor_channel + 2k, servos 2k and 2k + 1,
+        # foot switch and touch-down output k. How many legs is a deploy-time fact (limits.json).
+        n_legs = self.hard.n_legs
+        self.n_legs = n_legs if 1 <= n_legs <= MAX_CHANNELS // 2 else 1
+        self.legs = [LegMapper() for _ in range(self.n_legs)]
+        self.leg = self.legs[0]
+        self.feedbacks = [TouchdownFeedback() for _ in range(self.n_legs)]
+        self.feedback = self.feedbacks[0]
+        self.touchdown_mask = 0  # bit k: leg k's touch-down pulse is on
         self.events = EventQueue()
         self.splitter = c.FrameSplitter()
         self._sink = self.handle_frame  # bound once: feed_into allocates nothing per call
@@ -95,18 +102,19 @@ class Controller:
         self.out = bytearray(OUT_SIZE)
         self.out_n = 0
         hard = self.hard
-        for j in range(2):
-            self.leg.window_lo_us[j] = hard.window_lo_us[j]
-            self.leg.window_hi_us[j] = hard.window_hi_us[j]
+        for k in range(self.n_legs):
+            leg = self.legs[k]
+            for j in range(2):
+                leg.window_lo_us[j] = hard.window_lo_us[2 * k + j]
+                leg.window_hi_us[j] = hard.window_hi_us[2 * k + j]
         self.apply_params()
         # The servos start at the neutral pose's pulse (the first powered frame puts it out).
-        self.leg.angle[0] = self.leg.neutral[0]
-        self.leg.angle[1] = self.leg.neutral[1]
-        self.leg.hold()
-        for j in range(2):
-            self.leg.last_us[j] = self._clamp_window(
-                j, self.leg.servos[j].pulse_us(self.leg.angle[j])
-            )
+        for leg in self.legs:
+            leg.angle[0] = leg.neutral[0]
+            leg.angle[1] = leg.neutral[1]
+            leg.hold()
+            for j in range(2):
+                leg.last_us[j] = _clamp_window(leg, j, leg.servos[j].pulse_us(leg.angle[j]))
         for note in notes:
             self.log(c.LOG_WARNING, note)
         if _exists(latch_path):
@@ -115,11 +123,6 @@ class Controller:
             self.mode = c.MODE_ESTOP
             self.notes.append("e-stop latched before reset: servos limp until ESTOP_RESET")
             self.log(c.LOG_WARNING, self.notes[-1])
-
-    def _clamp_window(self, j: int, us: int) -> int:
-        lo = self.leg.window_lo_us[j]
-        hi = self.leg.window_hi_us[j]
-        return lo if us < lo else hi if us > hi else us
 
     # ------------------------------------------------------------ parameters
     def apply_params(self) -> None:
@@ -137,57 +140,77 @@ class Controller:
         tau_ticks = v[P["env_tau_ms"]] * rate / 1000.0
         decay = max(1, int(65536.0 * (1.0 - math.exp(-1.0 / tau_ticks)) + 0.5))
         step = max(1, min(32768, int(v[P["env_step"]] * 32768.0 + 0.5)))
-        for d in self.decoders:
-            d.configure(high, low, refractory, gap, decay, step)
         self.flexor = int(v[P["flexor_channel"]])
         self.extensor = int(v[P["extensor_channel"]])
+        span = 2 * (self.n_legs - 1)
+        if max(self.flexor, self.extensor) + span >= MAX_CHANNELS:
+            # (a params.json from a board with fewer legs): the first legs' channel pair
+            self.flexor = 0
+            self.extensor = 1
+        # every leg's channels are sampled, whatever n_channels says
+        need = max(self.flexor, self.extensor) + span + 1
+        self.n_channels = need if need > self.n_channels else self.n_channels
+        while len(self.decoders) < self.n_channels:
+            self.decoders.append(ChannelDecoder())  # (a parameter set, not the tick)
+        for d in self.decoders:
+            d.configure(high, low, refractory, gap, decay, step)
         # A cycle is longer than a burst plus its gap; 10 s of silence means no rhythm.
         self.rhythm.configure(2 * gap, 10 * rate)
 
-        leg = self.leg
         a = v[P["asymmetry"]]
         amp = v[P["hip_amp_deg"]]
-        leg.hip_offset = _cdeg(v[P["hip_offset_deg"]])
-        leg.hip_w_e = _cdeg(amp * (1.0 + a))
-        leg.hip_w_f = _cdeg(amp * (1.0 - a))
-        leg.knee_offset = _cdeg(v[P["knee_offset_deg"]])
-        leg.knee_amp = _cdeg(v[P["knee_amp_deg"]])
         hard = self.hard
-        for j, name in ((0, "hip"), (1, "knee")):
-            # the limits in force: the host's, inside the deploy-time ones
-            lo = max(_cdeg(v[P[name + "_min_deg"]]), hard.lo_cdeg[j])
-            hi = min(_cdeg(v[P[name + "_max_deg"]]), hard.hi_cdeg[j])
-            if lo > hi:
-                lo = hard.lo_cdeg[j]
-                hi = hard.hi_cdeg[j]
-            leg.lo[j] = lo
-            leg.hi[j] = hi
-            leg.neutral[j] = _cdeg(v[P[name + "_neutral_deg"]])
         self.servo_ticks = max(1, rate // SERVO_HZ)
         slew = min(float(v[P["slew_dps"]]), hard.slew_dps)
-        leg.max_step = max(1, int(slew * 100.0 * self.servo_ticks / rate))
-        for j in range(2):
-            leg.max_step_us[j] = hard.step_us(j, slew, self.servo_ticks / rate)
-        for j in range(2):
-            pre = "servo%d_" % j
-            leg.servos[j].configure(
-                int(v[P[pre + "min_us"]]),
-                int(v[P[pre + "max_us"]]),
-                _cdeg(v[P[pre + "range_deg"]]),
-                _cdeg(v[P[pre + "offset_deg"]]),
-                bool(v[P[pre + "reversed"]]),
-            )
+        for k in range(self.n_legs):
+            leg = self.legs[k]
+            leg.hip_offset = _cdeg(v[P["hip_offset_deg"]])
+            leg.hip_w_e = _cdeg(amp * (1.0 + a))
+            leg.hip_w_f = _cdeg(amp * (1.0 - a))
+            leg.knee_offset = _cdeg(v[P["knee_offset_deg"]])
+            leg.knee_amp = _cdeg(v[P["knee_amp_deg"]])
+            for j, name in ((0, "hip"), (1, "knee")):
+                # the limits in force: the host's, inside this leg's deploy-time ones
+                h = 2 * k + j
+                lo = max(_cdeg(v[P[name + "_min_deg"]]), hard.lo_cdeg[h])
+                hi = min(_cdeg(v[P[name + "_max_deg"]]), hard.hi_cdeg[h])
+                if lo > hi:
+                    lo = hard.lo_cdeg[h]
+                    hi = hard.hi_cdeg[h]
+                leg.lo[j] = lo
+                leg.hi[j] = hi
+                leg.neutral[j] = _cdeg(v[P[name + "_neutral_deg"]])
+            leg.max_step = max(1, int(slew * 100.0 * self.servo_ticks / rate))
+            for j in range(2):
+                leg.max_step_us[j] = hard.step_us(2 * k + j, slew, self.servo_ticks / rate)
+            for j in range(2):
+                if k == 0:
+                    pre = "servo%d_" % j
+                    leg.servos[j].configure(
+                        int(v[P[pre + "min_us"]]),
+                        int(v[P[pre + "max_us"]]),
+                        _cdeg(v[P[pre + "range_deg"]]),
+                        _cdeg(v[P[pre + "offset_deg"]]),
+                        bool(v[P[pre + "reversed"]]),
+                    )
+                else:
+                    # the other legs keep the calibration deployed with the hard limits
+                    cal = hard.servos[2 * k + j]
+                    leg.servos[j].configure(
+                        cal.min_us, cal.max_us, cal.range_cdeg, cal.offset_cdeg, cal.direction < 0
+                    )
         self.watchdog_ticks = int(v[P["watchdog_s"]] * rate + 0.5)
         hz = int(v[P["telemetry_hz"]])
         self.telemetry_ticks = max(1, rate // hz) if hz else 0
         # Events go out with telemetry, or on their own at the servo rate when telemetry is off.
         self.events_ticks = self.telemetry_ticks or self.servo_ticks
         self.spike_events = bool(v[P["spike_events"]])
-        self.feedback.configure(
-            int(v[P["contact_debounce_ms"]] * rate / 1000.0 + 0.5),
-            int(v[P["touchdown_width_ms"]] * rate / 1000.0 + 0.5),
-            bool(v[P["touchdown_enable"]]),
-        )
+        for fb in self.feedbacks:
+            fb.configure(
+                int(v[P["contact_debounce_ms"]] * rate / 1000.0 + 0.5),
+                int(v[P["touchdown_width_ms"]] * rate / 1000.0 + 0.5),
+                bool(v[P["touchdown_enable"]]),
+            )
         self.drive_duty = int(v[P["drive_level"]] * 65535.0 + 0.5)
         self.drive_hz = int(v[P["drive_pwm_hz"]])
         self.touchdown_duty = int(v[P["touchdown_amp"]] * 65535.0 + 0.5)
@@ -195,8 +218,9 @@ class Controller:
         self.estop_pose = int(v[P["estop_pose"]])
 
     # ------------------------------------------------------------ the control tick
-    def tick(self, elapsed: int, dt_us: int, contact: bool) -> None:
-        """Process the samples in self.adc, taken `elapsed` ticks (`dt_us`) after the last."""
+    def tick(self, elapsed: int, dt_us: int, contact: "int | bool") -> None:
+        """Process the samples in self.adc, taken `elapsed` ticks (`dt_us`) after the last;
+        `contact`: the foot switches, bit k for leg k (True/False: the first leg's)."""
         lo = self.t_lo + dt_us
         while lo >= 65536:
             lo -= 65536
@@ -224,16 +248,24 @@ class Controller:
                 if ch == self.flexor:
                     self.rhythm.flexor_onset()
 
-        fb = self.feedback.update(contact, elapsed)
-        if fb:
-            self._contacts += 1
-            if fb == 1:
-                events.push(c.EV_CONTACT_ON, 0, lo, hi)
-                if self.feedback.pulse_left:
-                    events.push(c.EV_TOUCHDOWN, 0, lo, hi)
-            else:
-                events.push(c.EV_CONTACT_OFF, 0, lo, hi)
-        self.touchdown_on = self.feedback.pulse_left > 0
+        bits = int(contact)
+        td = 0
+        feedbacks = self.feedbacks
+        for k in range(self.n_legs):
+            f = feedbacks[k]
+            fb = f.update(((bits >> k) & 1) == 1, elapsed)
+            if fb:
+                self._contacts += 1
+                if fb == 1:
+                    events.push(c.EV_CONTACT_ON, k, lo, hi)
+                    if f.pulse_left:
+                        events.push(c.EV_TOUCHDOWN, k, lo, hi)
+                else:
+                    events.push(c.EV_CONTACT_OFF, k, lo, hi)
+            if f.pulse_left:
+                td |= 1 << k
+        self.touchdown_mask = td
+        self.touchdown_on = (td & 1) == 1
 
         # Link watchdog: only the modes that move the leg on their own need the host.
         since = self.since_rx + elapsed
@@ -259,25 +291,27 @@ class Controller:
                 self.emit_events()
 
     def _servo_frame(self) -> None:
-        leg = self.leg
         mode = self.mode
-        if mode == c.MODE_CPG:
-            leg.map_envelopes(
-                self.decoders[self.flexor].envelope, self.decoders[self.extensor].envelope
-            )
-        elif mode == c.MODE_ESTOP:
-            # Latched: nothing moves but the way to the neutral pose, straight (monotone) in
-            # pulse space at the slew limit; hold keeps the pulses as they are.
-            if self.estop_pose != params.POSE_NEUTRAL:
-                leg.output(self.servos_on)
-                self.servo_dirty = True
-                return
-            leg.go_neutral()
-            leg.angle[0] = leg.neutral[0]
-            leg.angle[1] = leg.neutral[1]
-        elif mode == c.MODE_SAFE and self.safe_pose == params.POSE_NEUTRAL:
-            leg.go_neutral()
-        leg.frame(self.servos_on)
+        on = self.servos_on
+        d = self.decoders
+        fl = self.flexor
+        ex = self.extensor
+        for k in range(self.n_legs):
+            leg = self.legs[k]
+            if mode == c.MODE_CPG:
+                leg.map_envelopes(d[fl + 2 * k].envelope, d[ex + 2 * k].envelope)
+            elif mode == c.MODE_ESTOP:
+                # Latched: nothing moves but the way to the neutral pose, straight (monotone)
+                # in pulse space at the slew limit; hold keeps the pulses as they are.
+                if self.estop_pose != params.POSE_NEUTRAL:
+                    leg.output(on)
+                    continue
+                leg.go_neutral()
+                leg.angle[0] = leg.neutral[0]
+                leg.angle[1] = leg.neutral[1]
+            elif mode == c.MODE_SAFE and self.safe_pose == params.POSE_NEUTRAL:
+                leg.go_neutral()
+            leg.frame(on)
         self.servo_dirty = True
 
     # ------------------------------------------------------------ modes and safety
@@ -288,12 +322,14 @@ class Controller:
             self.servos_on = False
         else:
             self.servos_on = True
-            if pose == params.POSE_HOLD:
-                self.leg.hold()
-            else:
-                self.leg.go_neutral()
+            for leg in self.legs:
+                if pose == params.POSE_HOLD:
+                    leg.hold()
+                else:
+                    leg.go_neutral()
         # Power changes now (limp at once); motion only at the regular servo frames.
-        self.leg.output(self.servos_on)
+        for leg in self.legs:
+            leg.output(self.servos_on)
         self.servo_dirty = True
 
     def set_mode(self, mode: int) -> int:
@@ -307,7 +343,8 @@ class Controller:
         self.since_rx = 0
         self.servos_on = mode != c.MODE_IDLE
         if mode == c.MODE_HOST or mode == c.MODE_HOLD:
-            self.leg.hold()  # stay put until the host says otherwise
+            for leg in self.legs:
+                leg.hold()  # stay put until the host says otherwise
         return 0
 
     def estop_latch(self) -> None:
@@ -337,7 +374,8 @@ class Controller:
             self.mode = c.MODE_IDLE
             self.values[P["mode"]] = c.MODE_IDLE
             self.servos_on = False
-            self.leg.output(False)
+            for leg in self.legs:
+                leg.output(False)
             self.servo_dirty = True
             self.log(c.LOG_INFO, "e-stop reset: IDLE")
         return 0
@@ -366,7 +404,9 @@ class Controller:
         if msg_type == c.HEARTBEAT:
             return
         if msg_type == c.JOINT_CMD:
-            self._joint_command(seq, raw)
+            self._joint_command(seq, raw, 0, h)
+        elif msg_type == c.LEG_JOINT_CMD:
+            self._joint_command(seq, raw, raw[h], h + 1)
         elif msg_type == c.PARAM_GET:
             pid = raw[h] | (raw[h + 1] << 8)
             if pid >= params.COUNT:
@@ -432,24 +472,30 @@ class Controller:
         self.ack(c.EXIT_TO_REPL, seq)
         self.exit_requested = True
 
-    def _joint_command(self, seq: int, raw: "bytearray") -> None:
+    def _joint_command(self, seq: int, raw: "bytearray", k: int, n: int) -> None:
+        """JOINT_CMD (the first leg) or LEG_JOINT_CMD (leg k): hip, knee at raw[n:]."""
+        kind = c.JOINT_CMD if n == c.HEADER_SIZE else c.LEG_JOINT_CMD
         if self.estop:
-            self.nack(c.JOINT_CMD, seq, c.ERR_ESTOP_LATCHED, 0)
+            self.nack(kind, seq, c.ERR_ESTOP_LATCHED, 0)
             return
         if self.mode != c.MODE_HOST:
-            self.nack(c.JOINT_CMD, seq, c.ERR_WRONG_MODE, 0)
+            self.nack(kind, seq, c.ERR_WRONG_MODE, 0)
             return
-        hip, knee = struct.unpack_from(c.JOINT_CMD_FORMAT, raw, c.HEADER_SIZE)
+        if k >= self.n_legs:
+            self.nack(kind, seq, c.ERR_OUT_OF_RANGE, 0x100 | k)  # detail: 0x100 + the leg
+            return
+        leg = self.legs[k]
+        hip, knee = struct.unpack_from(c.JOINT_CMD_FORMAT, raw, n)
         for j, deg in ((0, hip), (1, knee)):
             if deg != deg or deg in (math.inf, -math.inf):
-                self.nack(c.JOINT_CMD, seq, c.ERR_NOT_FINITE, j)
+                self.nack(kind, seq, c.ERR_NOT_FINITE, j)
                 return
             cdeg = deg * 100.0
-            if not self.leg.lo[j] <= cdeg <= self.leg.hi[j]:
-                self.nack(c.JOINT_CMD, seq, c.ERR_OUT_OF_RANGE, j)
+            if not leg.lo[j] <= cdeg <= leg.hi[j]:
+                self.nack(kind, seq, c.ERR_OUT_OF_RANGE, j)
                 return
-        self.leg.set_targets(int(round(hip * 100.0)), int(round(knee * 100.0)))
-        self.ack(c.JOINT_CMD, seq)
+        leg.set_targets(int(round(hip * 100.0)), int(round(knee * 100.0)))
+        self.ack(kind, seq)
 
     def _param_set(self, seq: int, raw: "bytearray") -> None:
         pid, value = struct.unpack_from(c.PARAM_SET_FORMAT, raw, c.HEADER_SIZE)
@@ -478,6 +524,10 @@ class Controller:
             return c.ERR_SERVOS_POWERED
         if not self.hard.check(name, value):
             return c.ERR_HARD_LIMIT
+        if name == "flexor_channel" or name == "extensor_channel":
+            # leg k reads this channel + 2k: the last leg's must exist
+            if value + 2 * (self.n_legs - 1) >= MAX_CHANNELS:
+                return c.ERR_OUT_OF_RANGE
         return 0
 
     # ------------------------------------------------------------ serial output
@@ -529,7 +579,7 @@ class Controller:
         payload = c.pack_caps(
             FW_VERSION,
             self.n_channels,
-            2,
+            2 * self.n_legs,  # hip and knee per leg
             self.rate,
             params.COUNT,
             params.table_crc(),
@@ -606,9 +656,43 @@ class Controller:
         self._contacts = 0
         self.max_loop_us = 0
         self._frame(c.TELEMETRY, c.TELEMETRY_SIZE)
+        if self.n_legs > 1:
+            # LEGS: every leg's switch, envelopes, angles and pulses
+            raw = self.raw
+            h = c.HEADER_SIZE
+            n = self.n_legs
+            raw[h] = n
+            d = self.decoders
+            for k in range(n):
+                leg = self.legs[k]
+                f = self.feedbacks[k]
+                flags = c.FLAG_CONTACT if f.contact else 0
+                if f.pulse_left:
+                    flags |= c.FLAG_TOUCHDOWN
+                ef = d[self.flexor + 2 * k].envelope
+                ee = d[self.extensor + 2 * k].envelope
+                struct.pack_into(
+                    c.LEG_FORMAT,
+                    raw,
+                    h + 1 + c.LEG_SIZE * k,
+                    flags,
+                    ef if ef < 65535 else 65535,
+                    ee if ee < 65535 else 65535,
+                    leg.angle[0],
+                    leg.angle[1],
+                    leg.pulse[0],
+                    leg.pulse[1],
+                )
+            self._frame(c.LEGS, 1 + c.LEG_SIZE * n)
         if ev.count:
             self.emit_events()
             self._events_count = 0
+
+
+def _clamp_window(leg: LegMapper, j: int, us: int) -> int:
+    lo = leg.window_lo_us[j]
+    hi = leg.window_hi_us[j]
+    return lo if us < lo else hi if us > hi else us
 
 
 def _exists(path: str) -> bool:

@@ -6,9 +6,13 @@ the pulse window these limits give (the joint's mechanical travel through the de
 calibration, inside the servo's end stops) and moves at most `slew_dps` per servo frame in pulse
 space. Host-settable limits (hip_min_deg, slew_dps, servoN_min_us, ...) can only narrow them.
 
-limits.json: {"slew_dps": 400, "joints": [JOINT, JOINT]} (hip, knee), each JOINT
-{"min_deg", "max_deg", "neutral_deg", "min_us", "max_us", "range_deg", "offset_deg",
-"reversed"}. A missing file gives the built-in limits (the parameter table's defaults); a
+limits.json: {"slew_dps": 400, "joints": [JOINT, JOINT, ...]}: hip and knee of each leg the
+board drives (2, 4, 6 or 8 joints: one to four legs; joint 2k + j is leg k's hip (j = 0) or
+knee (j = 1)), each JOINT {"min_deg", "max_deg", "neutral_deg", "min_us", "max_us",
+"range_deg", "offset_deg", "reversed"}. The number of legs is a deploy-time fact: it sets
+which servo, touch-down and foot-switch pins the firmware uses. The first leg's calibration
+is also the servo0_*/servo1_* parameters' (host-tunable, narrowed); the other legs keep the
+calibration deployed here. A missing file gives the built-in limits (the parameter table's defaults); a
 corrupt one gives them too, with a LOG line saying why.
 
 Written in the MicroPython subset.
@@ -20,7 +24,7 @@ from mnsu_fw import params
 from mnsu_fw.leg import Servo
 
 FILE = "limits.json"
-MAX_FILE_BYTES = 2048  # a full limits.json is ~400 bytes
+MAX_FILE_BYTES = 4096  # a four-leg limits.json is ~1500 bytes
 JOINT_NAMES = ("hip", "knee")
 JOINT_KEYS = (
     "min_deg",
@@ -53,18 +57,19 @@ def validate(data: object) -> "str | None":
     if not isinstance(data, dict) or not isinstance(data.get("joints"), list):
         return "not an object with a joints list"
     joints = data["joints"]
-    if len(joints) != 2 or not all(isinstance(x, dict) for x in joints):
-        return "joints must be 2 objects (hip, knee)"
+    n = len(joints)
+    if n not in (2, 4, 6, 8) or not all(isinstance(x, dict) for x in joints):
+        return "joints must be 2, 4, 6 or 8 objects (hip, knee of each leg)"
     checks = [("slew_dps", data.get("slew_dps"))]
-    for j in range(2):
-        checks += [(_key(j, k), joints[j].get(k)) for k in JOINT_KEYS]
+    for j in range(n):
+        checks += [(_key(j % 2, k), joints[j].get(k)) for k in JOINT_KEYS]
     for name, value in checks:
         row = params.TABLE[params.INDEX[name]]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return "%s missing or not a number" % name
         if not row[params.MIN] <= value <= row[params.MAX]:  # also False for NaN
             return "%s = %r outside %r..%r" % (name, value, row[params.MIN], row[params.MAX])
-    for j in range(2):
+    for j in range(n):
         x = joints[j]
         if not (x["min_deg"] <= x["neutral_deg"] <= x["max_deg"] and x["min_deg"] < x["max_deg"]):
             return "joint %d: need min_deg <= neutral_deg <= max_deg, min < max" % j
@@ -106,16 +111,19 @@ class HardLimits:
         self.slew_dps = float(data["slew_dps"])  # type: ignore[arg-type]
         joints = data["joints"]
         assert isinstance(joints, list)
+        n = len(joints)
+        self.n_legs = n // 2
         self.lo_cdeg = [_cdeg(x["min_deg"]) for x in joints]
         self.hi_cdeg = [_cdeg(x["max_deg"]) for x in joints]
         self.min_us = [int(x["min_us"]) for x in joints]
         self.max_us = [int(x["max_us"]) for x in joints]
-        self.window_lo_us = [0, 0]  # the pulses a servo may ever get
-        self.window_hi_us = [0, 0]
-        self.us_per_deg = [0.0, 0.0]
-        servo = Servo()
-        for j in range(2):
+        self.window_lo_us = [0] * n  # the pulses a servo may ever get
+        self.window_hi_us = [0] * n
+        self.us_per_deg = [0.0] * n
+        self.servos = [Servo() for _ in range(n)]  # the deployed calibration of every servo
+        for j in range(n):
             x = joints[j]
+            servo = self.servos[j]
             servo.configure(
                 self.min_us[j],
                 self.max_us[j],
@@ -149,14 +157,15 @@ class HardLimits:
         return values
 
     def check(self, name: str, value: "float | int") -> bool:
-        """True when a host-settable limit stays inside (narrows) the hard one."""
+        """True when a host-settable limit stays inside (narrows) the hard one (joint limits:
+        of some leg; each leg's limits in force are the host's narrowed by its own)."""
         if name == "slew_dps":
             return value <= self.slew_dps
         for j in range(2):
             if name == _key(j, "min_deg"):
-                return _cdeg(value) >= self.lo_cdeg[j]
+                return _cdeg(value) >= min(self.lo_cdeg[j::2])
             if name == _key(j, "max_deg"):
-                return _cdeg(value) <= self.hi_cdeg[j]
+                return _cdeg(value) <= max(self.hi_cdeg[j::2])
             if name == _key(j, "min_us"):
                 return value >= self.min_us[j]
             if name == _key(j, "max_us"):

@@ -218,6 +218,32 @@ class Telemetry:
 
 
 @dataclass(frozen=True)
+class Legs:
+    """One LEGS frame (boards with more than one leg, after each TELEMETRY): per leg, in the
+    board file's order, the raw fields of codec.LEG_FIELDS."""
+
+    seq: int
+    t_host: float
+    board_time_s: float
+    legs: tuple[dict[str, int], ...]
+
+    def contact(self, leg: int) -> bool:
+        return has_flag(self.legs[leg]["flags"], codec.FLAG_CONTACT)
+
+    def joints_deg(self, leg: int) -> tuple[float, float]:
+        """(hip, knee) of `leg` after limits and slew (deg)."""
+        f = self.legs[leg]
+        return cdeg_to_deg(f["hip_cdeg"]), cdeg_to_deg(f["knee_cdeg"])
+
+    def envelopes(self, leg: int) -> tuple[float, float]:
+        f = self.legs[leg]
+        return q15_to_unit(f["env_flexor_q15"]), q15_to_unit(f["env_extensor_q15"])
+
+    def pulses_us(self, leg: int) -> tuple[int, int]:
+        return self.legs[leg]["pulse0_us"], self.legs[leg]["pulse1_us"]
+
+
+@dataclass(frozen=True)
 class Event:
     """One board event (spike, burst_on, burst_off, contact_on, contact_off, touchdown)."""
 
@@ -246,14 +272,16 @@ class Connection:
     t_host: float
 
 
-Message = Telemetry | Event | LogLine | Connection
-KINDS = ("telemetry", "event", "log", "connection")
+Message = Telemetry | Event | LogLine | Connection | Legs
+KINDS = ("telemetry", "event", "log", "connection", "legs")
 
 
 def message_kind(msg: Message) -> str:
-    """'telemetry', 'event', 'log' or 'connection'."""
+    """'telemetry', 'event', 'log', 'connection' or 'legs'."""
     if isinstance(msg, Telemetry):
         return "telemetry"
+    if isinstance(msg, Legs):
+        return "legs"
     if isinstance(msg, Event):
         return "event"
     if isinstance(msg, LogLine):

@@ -138,6 +138,9 @@ def reference_cobs_decode(data: bytes) -> bytes:
 
 def test_golden_covers_every_message_type() -> None:
     types = {v["type"] for v in golden()}
+    # the multi-leg messages have theirs in protocol_v1_legs.json (test_codec_legs.py)
+    legs = json.loads(GOLDEN.with_name("protocol_v1_legs.json").read_text())["frames"]
+    types |= {v["type"] for v in legs}
     assert set(c.MESSAGE_NAMES) <= types
 
 

@@ -203,6 +203,7 @@ class LegSpec:
     servo: ServoSpec = field(default_factory=ServoSpec)
     rig: RigSpec = field(default_factory=RigSpec)
     gait: tuple[tuple[str, float], ...] = ()  # firmware parameters the demo sets (name, value)
+    name: str = "leg"  # "leg" for a board's `leg`, the key (LF, RF, ...) in its `legs`
 
     @property
     def length(self) -> float:
@@ -224,6 +225,8 @@ class Board:
     probes: tuple[ProbeSpec, ...]
     leg: LegSpec | None
     source: str = "<board>"
+    # every leg in firmware order: (leg,) for a `leg` board, the `legs` section's otherwise
+    legs: tuple[LegSpec, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def neuron_index(self, name: str) -> int:
@@ -367,7 +370,9 @@ RIG_KEYS: dict[str, tuple[str, float, bool]] = {
     "drag": ("Ns/m", 0.0, False),
 }
 JOINT_KEYS = ("min", "max", "neutral")
-TOP_KEYS = ("name", "defaults", "neurons", "synapses", "inputs", "probes", "leg")
+TOP_KEYS = ("name", "defaults", "neurons", "synapses", "inputs", "probes", "leg", "legs")
+MAX_LEGS = 4  # the firmware drives up to four legs (eight ADC channels, eight servos)
+LEGS_COMMON = "common"  # the `legs` key whose leg keys every leg shares
 
 
 class _Reader:
@@ -579,6 +584,13 @@ def parse_board(raw: object, source: str = "<board>") -> Board:
     for i, name_i in enumerate(input_names):
         r.check(input_names.index(name_i) == i, f"inputs[{i}].name", f"duplicate name {name_i!r}")
     leg = _leg(r, r.mapping(top["leg"], "leg"), names) if top.get("leg") is not None else None
+    if leg is not None and top.get("legs") is not None:
+        raise r.fail("legs", "give either `leg` (one leg) or `legs` (one to four), not both")
+    legs: tuple[LegSpec, ...] = (leg,) if leg is not None else ()
+    if top.get("legs") is not None:
+        legs = _legs(r, r.mapping(top["legs"], "legs"), names)
+    if legs:
+        _check_leg_channels(r, legs, probes, "leg" if leg is not None else "legs")
     return Board(
         name=name,
         neurons=neurons,
@@ -588,6 +600,7 @@ def parse_board(raw: object, source: str = "<board>") -> Board:
         leg=leg,
         source=source,
         raw=top,
+        legs=legs,
     )
 
 
@@ -874,15 +887,21 @@ def _probe(r: _Reader, i: int, values: Mapping[str, Any], names: list[str]) -> P
     )
 
 
-def _leg(r: _Reader, values: Mapping[str, Any], names: list[str]) -> LegSpec:
-    r.known_keys(values, LEG_KEYS, "leg")
+def _leg(
+    r: _Reader,
+    values: Mapping[str, Any],
+    names: list[str],
+    path: str = "leg",
+    leg_name: str = "leg",
+) -> LegSpec:
+    r.known_keys(values, LEG_KEYS, path)
     for key in ("flexor", "extensor"):
         if key not in values:
-            raise r.fail(f"leg.{key}", "missing (a neuron name)")
-    joints_raw = r.mapping(values.get("joints", {}) or {}, "leg.joints")
+            raise r.fail(f"{path}.{key}", "missing (a neuron name)")
+    joints_raw = r.mapping(values.get("joints", {}) or {}, f"{path}.joints")
     joints = []
     for jname, jvalues in joints_raw.items():
-        jpath = f"leg.joints.{jname}"
+        jpath = f"{path}.joints.{jname}"
         jv = r.mapping(jvalues, jpath)
         r.known_keys(jv, JOINT_KEYS, jpath)
         for key in ("min", "max"):
@@ -911,20 +930,21 @@ def _leg(r: _Reader, values: Mapping[str, Any], names: list[str]) -> LegSpec:
         ("foot_friction", ""),
         ("contact_threshold", "N"),
     ):
-        sizes[key] = r.quantity(values.get(key, getattr(base, key)), unit, f"leg.{key}")
-        r.check(sizes[key] > 0, f"leg.{key}", f"must be > 0 {unit}, got {sizes[key]:g}".strip())
-    servo = _leg_part(r, values.get("servo"), "leg.servo", SERVO_KEYS, ServoSpec())
+        sizes[key] = r.quantity(values.get(key, getattr(base, key)), unit, f"{path}.{key}")
+        r.check(sizes[key] > 0, f"{path}.{key}", f"must be > 0 {unit}, got {sizes[key]:g}".strip())
+    servo = _leg_part(r, values.get("servo"), f"{path}.servo", SERVO_KEYS, ServoSpec())
     r.check(
         servo.min_pulse < servo.max_pulse,
-        "leg.servo.max_pulse",
+        f"{path}.servo.max_pulse",
         f"must be above min_pulse ({servo.min_pulse:g} s), got {servo.max_pulse:g} s",
     )
-    rig = _leg_part(r, values.get("rig"), "leg.rig", RIG_KEYS, RigSpec())
-    r.check(rig.support <= 1.0, "leg.rig.support", f"must be 0..1, got {rig.support:g}")
-    gait = _gait(r, values.get("gait"))
+    rig = _leg_part(r, values.get("rig"), f"{path}.rig", RIG_KEYS, RigSpec())
+    r.check(rig.support <= 1.0, f"{path}.rig.support", f"must be 0..1, got {rig.support:g}")
+    gait = _gait(r, values.get("gait"), f"{path}.gait")
     return LegSpec(
-        flexor=r.name(values["flexor"], "leg.flexor", names),
-        extensor=r.name(values["extensor"], "leg.extensor", names),
+        name=leg_name,
+        flexor=r.name(values["flexor"], f"{path}.flexor", names),
+        extensor=r.name(values["extensor"], f"{path}.extensor", names),
         joints=tuple(joints),
         servo=servo,
         rig=rig,
@@ -933,15 +953,86 @@ def _leg(r: _Reader, values: Mapping[str, Any], names: list[str]) -> LegSpec:
     )
 
 
-def _gait(r: _Reader, raw: object) -> tuple[tuple[str, float], ...]:
+def _legs(r: _Reader, values: Mapping[str, Any], names: list[str]) -> tuple[LegSpec, ...]:
+    """The `legs` section: `common` (leg keys every leg shares, optional) and one to four legs
+    by name, each its leg keys over `common` (a key a leg gives replaces the common one)."""
+    common = r.mapping(values.get(LEGS_COMMON) or {}, f"legs.{LEGS_COMMON}")
+    r.known_keys(common, LEG_KEYS, f"legs.{LEGS_COMMON}")
+    leg_names = [k for k in values if k != LEGS_COMMON]
+    if not leg_names:
+        raise r.fail("legs", f"no legs; give 1..{MAX_LEGS} legs by name (LF, RF, LH, RH)")
+    r.check(
+        len(leg_names) <= MAX_LEGS,
+        "legs",
+        f"{len(leg_names)} legs; the firmware drives at most {MAX_LEGS}",
+    )
+    legs = []
+    used: dict[str, str] = {}
+    for leg_name in leg_names:
+        path = f"legs.{leg_name}"
+        r.check(leg_name.isidentifier(), path, "a leg name is a word (LF, RF, LH, RH)")
+        own = r.mapping(values[leg_name] or {}, path)
+        r.known_keys(own, LEG_KEYS, path)
+        merged = {**common, **own}
+        spec = _leg(r, merged, names, path, leg_name)
+        for role in ("flexor", "extensor"):
+            neuron = getattr(spec, role)
+            r.check(
+                neuron not in used,
+                f"{path}.{role}",
+                f"neuron {neuron!r} already drives legs.{used.get(neuron)}",
+            )
+            used[neuron] = leg_name
+        legs.append(spec)
+    return tuple(legs)
+
+
+def _check_leg_channels(
+    r: _Reader, legs: tuple[LegSpec, ...], probes: tuple[ProbeSpec, ...], path: str
+) -> None:
+    """Each leg's flexor and extensor need a probe (an ADC channel); the firmware reads leg k
+    on the first leg's channels plus 2k (flexor_channel + 2k, extensor_channel + 2k)."""
+    adc = {p.neuron: p.adc for p in probes if p.node == "readout"}
+    if len(legs) == 1 and path == "leg":
+        return  # one leg: any channels (the firmware's flexor_channel/extensor_channel)
+    first: tuple[int, int] | None = None
+    for k, spec in enumerate(legs):
+        lpath = f"{path}.{spec.name}"
+        pair = []
+        for role in ("flexor", "extensor"):
+            neuron = getattr(spec, role)
+            if neuron not in adc:
+                raise r.fail(
+                    f"{lpath}.{role}",
+                    f"neuron {neuron!r} has no readout probe (the firmware reads it on an ADC)",
+                )
+            pair.append(adc[neuron])
+        if first is None:
+            first = (pair[0], pair[1])
+            r.check(
+                max(first) + 2 * (len(legs) - 1) < 8,
+                f"{lpath}.flexor",
+                f"ADC channels {first[0]}, {first[1]} leave no room for {len(legs)} legs in 8",
+            )
+        want = (first[0] + 2 * k, first[1] + 2 * k)
+        r.check(
+            (pair[0], pair[1]) == want,
+            lpath,
+            f"reads ADC {pair[0]} (flexor) and {pair[1]} (extensor); leg {k} must be on "
+            f"{want[0]} and {want[1]} (the first leg's channels + {2 * k})",
+        )
+
+
+def _gait(r: _Reader, raw: object, path: str = "leg.gait") -> tuple[tuple[str, float], ...]:
     """The leg's gait calibration: firmware parameters (name -> number within the firmware's
     table), set by `mnsu demo` before it starts the CPG."""
     from mnsu_fw import params
 
-    values = r.mapping(raw or {}, "leg.gait")
+    values = r.mapping(raw or {}, path)
     out = []
+    base = path
     for name, value in values.items():
-        path = f"leg.gait.{name}"
+        path = f"{base}.{name}"
         if name not in params.INDEX:
             raise r.fail(path, "not a firmware parameter (see `mnsu_fw.params`)")
         row = params.TABLE[params.INDEX[name]]

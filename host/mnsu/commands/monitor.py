@@ -18,7 +18,7 @@ import tty
 from collections.abc import Iterator
 from typing import Any
 
-from mnsu.link import Event, Link, LinkError, LogLine, Telemetry
+from mnsu.link import Connection, Event, Link, LinkError, LogLine, Telemetry
 from mnsu.link.keys import HELP, press
 
 
@@ -123,7 +123,7 @@ def watch(args: argparse.Namespace, keys_fd: int | None) -> int:
                     events += 1
                 elif isinstance(msg, LogLine):
                     print(f"board log [{msg.level}]: {msg.text}", flush=True)
-                elif msg is not None:
+                elif isinstance(msg, Connection):
                     print(f"link {msg.state}: {msg.detail}", flush=True)
                 if last is not None and time.monotonic() >= next_line:
                     next_line = time.monotonic() + args.interval

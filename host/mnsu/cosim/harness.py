@@ -42,7 +42,7 @@ MPY_DIR = Path(__file__).resolve().parent / "mpy"
 
 _OUT_RECORD = struct.Struct("<BBBIQ")  # 0x01 kind pin value t_us
 _SYNC_RECORD = struct.Struct("<BQ")  # 0x02 t_us
-_RESPONSE = struct.Struct("<4HI")
+_RESPONSE = struct.Struct("<8HI")
 _OUT_DUTY_U16 = 1
 _OUT_DUTY_NS = 2
 _OUT_FREQ = 3
@@ -73,6 +73,7 @@ class CoSim:
     board: a board file path or a loaded Board; seed: the emulator's noise seed.
     precompiled: run the firmware as bytecode compiled by mpy-cross (as deployed to a board;
     the default) rather than from source (compiling on the target needs ~160 KB of heap).
+    heap: the firmware's heap (default 128K for one leg, 160K for more).
     interpreter: "micropython" (the real unix port, `heap` enforced) or "cpython" (the same
     firmware and doubles under CPython, for debugging; claims about firmware behaviour are
     tested under MicroPython). ticks_start: initial value of the firmware's 2**30-periodic
@@ -89,7 +90,7 @@ class CoSim:
         *,
         seed: int = 1,
         interpreter: Interpreter = "micropython",
-        heap: str = "128K",
+        heap: str | None = None,
         precompiled: bool = True,
         ticks_start: int = 0,
         flash_dir: str | Path | None = None,
@@ -99,7 +100,8 @@ class CoSim:
         self.board = board if isinstance(board, Board) else load_board(str(board))
         self.emulator = Emulator(self.board, seed=seed)
         self.interpreter: Interpreter = interpreter
-        self.heap = heap
+        # the firmware's heap: 128 KB for one leg; four legs and the MCP3208 need ~20 KB more
+        self.heap = heap or ("128K" if len(self.board.legs) <= 1 else "160K")
         self.precompiled = precompiled and interpreter == "micropython"
         self.ticks_start = ticks_start
         self.wall_timeout_s = wall_timeout_s
@@ -115,16 +117,25 @@ class CoSim:
             # as `mnsu deploy` would: the board file's joint limits as the hard limits
             write_limits(self.board, self.flash_dir / FILE)
         pins = board_config.RP2040
-        self._servo_pins = tuple(int(p) for p in pins["servo_pins"])  # type: ignore[attr-defined]
+        self.n_legs = max(1, len(self.board.legs))
+        n = self.n_legs
+        self._servo_pins = tuple(int(p) for p in pins["servo_pins"][: 2 * n])  # type: ignore[index]
         self._drive_pin = int(pins["drive_pin"])  # type: ignore[call-overload]
-        self._touchdown_pin = int(pins["touchdown_pin"])  # type: ignore[call-overload]
-        self._contact_pin = int(pins["contact_pin"])  # type: ignore[call-overload]
+        self._touchdown_pins = tuple(int(p) for p in pins["touchdown_pins"][:n])  # type: ignore[index]
+        self._contact_pins = tuple(int(p) for p in pins["contact_pins"][:n])  # type: ignore[index]
         self._contact_active_low = bool(pins["contact_active_low"])
         kinds = {spec.kind for spec in self.board.inputs}
         self._has_drive = "drive" in kinds
         self._has_touchdown = "touchdown" in kinds
-        self._adc_bits = {ch: p.bits for ch, p in self.emulator.probes.items() if ch < 4}
-        self.foot_contact = False
+        # leg k's touch-down input: the touchdown input into its extensor (one leg: all of them)
+        self._touchdown_inputs: list[str | None] = [None] * n
+        if n > 1:
+            for k, leg in enumerate(self.board.legs):
+                for spec in self.board.inputs:
+                    if spec.kind == "touchdown" and leg.extensor in spec.targets:
+                        self._touchdown_inputs[k] = spec.name
+        self._adc_bits = {ch: p.bits for ch, p in self.emulator.probes.items() if ch < 8}
+        self.foot_contacts = [False] * n
         self.syncs = 0  # control ticks served
         self.t = self.emulator.t  # virtual time of the last sync (s, emulator clock)
         self._pwm: dict[int, _PwmState] = {}
@@ -278,9 +289,18 @@ class CoSim:
             self._rx += chunk
 
     # ------------------------------------------------------------ leg side
-    def set_foot_contact(self, on: bool) -> None:
-        """Foot switch state seen on the firmware's contact pin from the next tick on."""
-        self.foot_contact = bool(on)
+    @property
+    def foot_contact(self) -> bool:
+        """The first leg's foot switch."""
+        return self.foot_contacts[0]
+
+    @foot_contact.setter
+    def foot_contact(self, on: bool) -> None:
+        self.foot_contacts[0] = bool(on)
+
+    def set_foot_contact(self, on: bool, leg: int = 0) -> None:
+        """Leg `leg`'s foot switch as the firmware's contact pin shows it from the next tick on."""
+        self.foot_contacts[leg] = bool(on)
 
     def servo_pulse_us(self, channel: int) -> float:
         """Current pulse width (us) of servo `channel` (0 hip, 1 knee); 0.0 = no pulses."""
@@ -300,8 +320,12 @@ class CoSim:
 
     @property
     def touchdown_level(self) -> float:
-        """Duty (0..1) of the firmware's touch-down PWM output."""
-        state = self._pwm.get(self._touchdown_pin)
+        """Duty (0..1) of the firmware's (first leg's) touch-down PWM output."""
+        return self.touchdown_level_of(0)
+
+    def touchdown_level_of(self, leg: int) -> float:
+        """Duty (0..1) of leg `leg`'s touch-down PWM output."""
+        state = self._pwm.get(self._touchdown_pins[leg])
         return state.duty if state else 0.0
 
     # ------------------------------------------------------------ stepping
@@ -346,12 +370,15 @@ class CoSim:
         if t > emu.t:
             emu.advance_to(t)
         self.t = t
-        codes = [0, 0, 0, 0]
+        codes = [0] * 8
         for ch, bits in self._adc_bits.items():
             codes[ch] = _read_u16(emu.read_adc(ch), bits)
-        level = self.foot_contact != self._contact_active_low
-        inputs = 0xFFFFFFFF if level else 0xFFFFFFFF & ~(1 << self._contact_pin)
-        os.write(self._rsp_fd, _RESPONSE.pack(codes[0], codes[1], codes[2], codes[3], inputs))
+        inputs = 0xFFFFFFFF
+        low = self._contact_active_low
+        for pin, on in zip(self._contact_pins, self.foot_contacts, strict=True):
+            if on == low:  # the pin reads 0
+                inputs &= ~(1 << pin)
+        os.write(self._rsp_fd, _RESPONSE.pack(*codes, inputs))
         self.syncs += 1
         return t
 
@@ -400,8 +427,11 @@ class CoSim:
             self.servo_log.append((t, ch, self.servo_pulse_us(ch)))
         elif pin == self._drive_pin and self._has_drive:
             emu.set_drive(min(1.0, max(0.0, state.duty)))
-        elif pin == self._touchdown_pin and self._has_touchdown:
-            emu.set_touchdown_level(min(1.0, max(0.0, state.duty)))
+        elif pin in self._touchdown_pins and self._has_touchdown:
+            k = self._touchdown_pins.index(pin)
+            name = self._touchdown_inputs[k]
+            if name is not None or self.n_legs == 1:
+                emu.set_touchdown_level(min(1.0, max(0.0, state.duty)), name)
 
 
 def _read_u16(code: int, bits: int) -> int:

@@ -17,6 +17,7 @@ from mnsu.protocol import (
     Caps,
     Connection,
     Event,
+    Legs,
     LogLine,
     Message,
     Telemetry,
@@ -212,6 +213,8 @@ class Decoder:
                     ev_bt = self._clock.nearest(ev_us) * 1e-6
                     out.append(Event(event_name(kind), ch, ev_us, ev_bt, seq, t_host))
                 return out
+            if msg_type == codec.LEGS:
+                return [Legs(seq, t_host, bt, tuple(codec.unpack_legs(payload)))]
             if msg_type == codec.LOG:
                 level, text = codec.unpack_log(payload)
                 return [LogLine(level, text, seq, t_host)]

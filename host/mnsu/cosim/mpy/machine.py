@@ -1,15 +1,19 @@
-"""`machine` double of the co-simulation: the RP2040's ADC, PWM and Pin, backed by the emulator.
+"""`machine` double of the co-simulation: the RP2040's ADC, PWM, Pin and an MCP3208 on SPI,
+backed by the emulator.
 
 Shadows the built-in `machine` first on MICROPYPATH. Output changes (PWM duty, frequency, pin
 levels) are queued with their virtual time and sent with the next ADC request, one round trip
 per control tick over two pipes (fds in MNSU_COSIM_REQ_FD / MNSU_COSIM_RSP_FD). Never flush()
-them: on MicroPython that is fsync, which fails on a pipe. Allocation-free after import.
+them: on MicroPython that is fsync, which fails on a pipe. Allocation-free after import. The
+real `machine` is in flash; this one's names are qstrs on the firmware's heap, so its
+constants are const() (no name at run time) and its state is few names.
 
 Request records (little-endian):
     output: 0x01 kind:u8 pin:u8 value:u32 t_us:u64   kind 1 duty_u16, 2 duty_ns, 3 freq,
                                                           4 deinit, 5 pin level
     sync:   0x02 t_us:u64
-Response to sync: 4 x u16 ADC readings (read_u16 scale), u32 input pin levels (bit = GPIO).
+Response to sync: 8 x u16 ADC readings (read_u16 scale; channels 0..3 are the RP2040's own ADC,
+all 8 the MCP3208's), u32 input pin levels (bit = GPIO).
 """
 
 import os
@@ -17,24 +21,27 @@ import struct
 import sys
 import time as _time
 
+from micropython import const
+
 _MICROPYTHON = sys.implementation.name == "micropython"
 _REQ = open("/dev/fd/" + (os.getenv("MNSU_COSIM_REQ_FD") or "-1"), "wb", 0)
 _RSP = open("/dev/fd/" + (os.getenv("MNSU_COSIM_RSP_FD") or "-1"), "rb", 0)
-_PENDING_MAX = 1020  # 68 output records; more in one tick forces a sync
+_PENDING_MAX = const(1020)  # 68 output records; more in one tick forces a sync
 _pend = bytearray(_PENDING_MAX + 16)
 _pend_n = 0
-_rsp = bytearray(12)
-_codes = [0, 0, 0, 0]
+_rsp = bytearray(20)
+_codes = [0] * 8
 _inputs = 0xFFFFFFFF  # pull-ups: inputs read high until the host says otherwise
 _synced_at = -1000000
-_CONVERSION_US = 2  # an RP2040 ADC conversion
-_FRESH_US = 20  # reads this close to the last sync share it (one control tick)
+_selected = [0]  # output pins driven low: the SPI device's chip select
+_CONVERSION_US = const(2)  # an RP2040 ADC conversion
+_FRESH_US = const(20)  # reads this close to the last sync share it (one control tick)
 
-_OUT_DUTY_U16 = 1
-_OUT_DUTY_NS = 2
-_OUT_FREQ = 3
-_OUT_DEINIT = 4
-_OUT_PIN = 5
+_OUT_DUTY_U16 = const(1)
+_OUT_DUTY_NS = const(2)
+_OUT_FREQ = const(3)
+_OUT_DEINIT = const(4)
+_OUT_PIN = const(5)
 
 
 def _write(buf: "bytearray", n: int) -> None:
@@ -60,18 +67,18 @@ def _sync() -> None:
     _write(_pend, _pend_n + 9)
     _pend_n = 0
     got = _RSP.readinto(_rsp)
-    if got != 12:
+    if got != 20:
         _read_rest(got)
-    for i in range(4):
+    for i in range(8):
         _codes[i] = _rsp[2 * i] | (_rsp[2 * i + 1] << 8)
-    _inputs = _rsp[8] | (_rsp[9] << 8) | (_rsp[10] << 16) | (_rsp[11] << 24)
+    _inputs = _rsp[16] | (_rsp[17] << 8) | (_rsp[18] << 16) | (_rsp[19] << 24)
     _synced_at = now
 
 
 def _read_rest(got: "int | None") -> None:
     have = got or 0
-    while have < 12:
-        chunk = _RSP.read(12 - have)
+    while have < 20:
+        chunk = _RSP.read(20 - have)
         if not chunk:
             raise SystemExit("co-simulation host closed the pipe")
         for b in chunk:
@@ -97,6 +104,8 @@ class Pin:
         self.id = id
         self.mode = mode
         self._level = 0
+        if mode == Pin.OUT:
+            _selected[0] += 1  # an output starts low
         if value is not None:
             self.value(value)
 
@@ -111,9 +120,12 @@ class Pin:
                 return self._level
             _fresh()
             return (_inputs >> self.id) & 1
-        self._level = 1 if x else 0
-        _record(_OUT_PIN, self.id, self._level)
-        return self._level
+        level = 1 if x else 0
+        if self.mode == Pin.OUT and level != self._level:
+            _selected[0] += -1 if level else 1
+        self._level = level
+        _record(_OUT_PIN, self.id, level)
+        return level
 
     def __call__(self, x: "int | None" = None) -> int:
         return self.value(x)
@@ -148,6 +160,14 @@ class ADC:
 
     def atten(self, value: int) -> None:
         pass
+
+
+def SPI(id: int) -> "object":
+    """An SPI bus with an MCP3208 on it (mcp3208_bus.py, imported only by a board that uses
+    one: every name is a qstr on the firmware's heap, which the real `machine` keeps in flash)."""
+    from mcp3208_bus import Bus
+
+    return Bus(id)
 
 
 class PWM:
