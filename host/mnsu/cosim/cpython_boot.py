@@ -48,12 +48,12 @@ def main() -> None:
     target = Path(sys.argv[1]).resolve()
     sys.modules["utime"] = real_time
     _install("time")
-    _install("machine")
     micropython = types.ModuleType("micropython")
     micropython.kbd_intr = lambda chr_: None  # type: ignore[attr-defined]
     micropython.const = lambda x: x  # type: ignore[attr-defined]
     micropython.native = lambda f: f  # type: ignore[attr-defined]
     sys.modules["micropython"] = micropython
+    _install("machine")  # its const() comes from the shim above
     fake_gc = types.ModuleType("gc")
     fake_gc.collect = gc.collect  # type: ignore[attr-defined]
     fake_gc.enable = gc.enable  # type: ignore[attr-defined]
