@@ -477,6 +477,7 @@ class Link:
             if self._last_hb_connects == self.stats.connects and self._last_hb_host > 0:
                 gap = now - self._last_hb_host
                 self.stats.heartbeat_gap_max_s = max(self.stats.heartbeat_gap_max_s, gap)
+                self.stats.heartbeat_gap_last_s = gap
             self._last_hb_host = now
             self._last_hb_connects = self.stats.connects
             self._last_hb_board = board

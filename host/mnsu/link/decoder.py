@@ -49,6 +49,7 @@ class LinkStats:
     # longest host time between two heartbeats of one connection (s); the board's watchdog
     # trips when it exceeds watchdog_s. A reader may set it back to 0 to measure per period.
     heartbeat_gap_max_s: float = 0.0
+    heartbeat_gap_last_s: float = 0.0  # the latest such gap (never reset by readers)
     nacks: int = 0
     connects: int = 0  # successful handshakes (the first one included)
     disconnects: int = 0

@@ -233,7 +233,13 @@ class BridgeNode(LifecycleNode):
         self.pub.telemetry(tel, stamp_ns, self.joint_names, s.measured_joints(), readings)
         self.joint_states_published += int(self.active)  # inactive: the publisher drops it
         link = s.link
-        gap = 0.0 if link is None else link.stats.heartbeat_gap_max_s
+        # diagnostics sets heartbeat_gap_max_s back to 0 each period: a trip right after that
+        # would report 0 ms, so the latest gap counts too
+        gap = (
+            0.0
+            if link is None
+            else max(link.stats.heartbeat_gap_max_s, link.stats.heartbeat_gap_last_s)
+        )
         self._report(self.safety.telemetry(tel.mode, tel.estop, tel.fields["ticks"], gap))
 
     def _publish_event(self, ev: mlink.Event, stamp_ns: int | None) -> None:
