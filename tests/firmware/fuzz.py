@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mnsu_fw import codec as c
 from mnsu_fw import params as p
 
+from mnsu import wire as c
 from mnsu.cosim.harness import compiled_firmware
 
 DRIVER = Path(__file__).with_name("mpy_fuzz_driver.py")

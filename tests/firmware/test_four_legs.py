@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import yaml
-from mnsu_fw import codec as c
 from mnsu_fw.mcp3208 import MCP3208
 
 from conftest import Host
+from mnsu import wire as c
 from mnsu.cosim import CoSim
 
 ROOT = Path(__file__).resolve().parents[2]

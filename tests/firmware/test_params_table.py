@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
-from mnsu_fw import codec as c
 from mnsu_fw import params as p
+
+from mnsu import wire as c
 
 
 def test_rows_are_consistent() -> None:

@@ -33,9 +33,10 @@ from pathlib import Path
 from types import TracebackType
 
 import serial
-from mnsu_fw import codec, params
+from mnsu_fw import params
 
 from mnsu import parameters
+from mnsu import wire as codec
 from mnsu.link.decoder import Decoder, LinkStats
 from mnsu.link.errors import (
     CommandRefused,

@@ -10,8 +10,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from mnsu_fw import codec
-
+from mnsu import wire as codec
 from mnsu.protocol import (
     BoardTime,
     Caps,
