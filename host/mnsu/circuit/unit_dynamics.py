@@ -20,8 +20,10 @@ import cmath
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
+from numpy.typing import NDArray
 
 from mnsu.circuit.board import NeuronSpec
 
@@ -134,6 +136,25 @@ class UnitModel:
             else (st.nu1.real, st.nu2.real, st.w1.real, st.w2.real)
             for st in self.states
         ]
+
+    @overload
+    def readout(self, v: float, on: bool) -> float: ...
+    @overload
+    def readout(self, v: NDArray[np.float64], on: NDArray[np.bool_]) -> NDArray[np.float64]: ...
+
+    def readout(self, v: Any, on: Any) -> Any:
+        """Readout voltage I_M*R_read (V) at membrane voltage `v` (V), the device ON or OFF.
+
+        The device law (circuit/device.py): I_M = max(V - V_on, 0)/R_on while ON, V/R_off
+        while OFF. Scalars (the emulator now) or arrays (traces of a recorded run) alike.
+        A unit with a series soma is read on the soma instead (Emulator.readout).
+        """
+        if isinstance(on, (bool, np.bool_)):
+            if on:
+                return max(v - self.V_on, 0.0) * self.read_on
+            return v * self.R_read / self.R_off
+        on_value = np.maximum(v - self.V_on, 0.0) * self.read_on
+        return np.where(on, on_value, v * self.R_read / self.R_off)
 
     def initial_state(self) -> list[float]:
         """State vector at t = 0: V0 (and V0_d on the dendrite), adaptation at rest."""
