@@ -69,8 +69,8 @@ demo: $(STAMP)
 test: lint typecheck typecheck-firmware firmware-check unit hil ros-test
 
 lint: $(STAMP)
-	$(BIN)/ruff check host tests bench
-	$(BIN)/ruff format --check host tests bench
+	$(BIN)/ruff check host tests bench device
+	$(BIN)/ruff format --check host tests bench device
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

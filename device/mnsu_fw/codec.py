@@ -358,6 +358,7 @@ class FrameSplitter:
             self.raw_len = m
             sink(raw, m)
 
+
 # ---------------------------------------------------------------- the CAPS answer
 def pack_caps(
     fw_version: "tuple[int, int, int]",
@@ -386,4 +387,4 @@ def pack_caps(
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
+    from collections.abc import Callable

@@ -45,6 +45,7 @@ print(json.dumps({"frames": out, "crc": c.crc16(b"123456789"), "table_crc": para
                   "count": params.COUNT}))
 """
 
+
 def test_micropython_codec_matches_golden_and_host() -> None:
     proc = subprocess.run(
         [str(MICROPYTHON), "-X", "heapsize=128K", "-c", SCRIPT % str(GOLDEN)],
