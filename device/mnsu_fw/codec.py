@@ -281,6 +281,25 @@ def encode_frame_into(
     return m + 1
 
 
+# Why a decoded frame is refused (check_frame); 0 = good.
+TOO_SHORT = 1
+BAD_CRC = 2
+BAD_VERSION = 3
+
+
+def check_frame(raw: "bytes | bytearray | memoryview", m: int) -> int:
+    """0 when raw[0:m] (a COBS-decoded frame: header + payload + crc) is good, else why not:
+    TOO_SHORT, BAD_CRC or BAD_VERSION, checked in that order. The one definition of a good
+    frame, for the board's splitter and the host's decoders alike."""
+    if m < HEADER_SIZE + CRC_SIZE:
+        return TOO_SHORT
+    if (raw[m - 2] | (raw[m - 1] << 8)) != crc16_range(raw, 0, m - 2):
+        return BAD_CRC
+    if raw[0] != PROTOCOL_VERSION:
+        return BAD_VERSION
+    return 0
+
+
 class FrameSplitter:
     """Splits a byte stream at 0x00 delimiters into checked frames, resyncing after garbage.
 
@@ -340,19 +359,19 @@ class FrameSplitter:
             self._n = 0
             if count == 0:
                 continue  # empty frames (back-to-back delimiters) are a legal resync idiom
-            m = cobs_decode_into(buf, count, self.raw)
+            raw = self.raw
+            m = cobs_decode_into(buf, count, raw)
             if m < 0:
                 self.bad_cobs += 1
                 continue
-            if m < HEADER_SIZE + CRC_SIZE:
-                self.too_short += 1
-                continue
-            raw = self.raw
-            if (raw[m - 2] | (raw[m - 1] << 8)) != crc16_range(raw, 0, m - 2):
-                self.bad_crc += 1
-                continue
-            if raw[0] != PROTOCOL_VERSION:
-                self.bad_version += 1
+            why = check_frame(raw, m)
+            if why:
+                if why == BAD_CRC:
+                    self.bad_crc += 1
+                elif why == TOO_SHORT:
+                    self.too_short += 1
+                else:
+                    self.bad_version += 1
                 continue
             self.frames_ok += 1
             self.raw_len = m

@@ -20,6 +20,8 @@ from mnsu_fw import codec as _device
 from mnsu_fw.codec import (
     ACK,
     ACK_FORMAT,
+    BAD_CRC,
+    BAD_VERSION,
     CAPS,
     CAPS_FORMAT,
     CRC_SIZE,
@@ -98,7 +100,9 @@ from mnsu_fw.codec import (
     TELEMETRY,
     TELEMETRY_FORMAT,
     TELEMETRY_SIZE,
+    TOO_SHORT,
     CodecError,
+    check_frame,
     cobs_decode_into,
     cobs_encode_into,
     crc16,
@@ -276,14 +280,15 @@ def decode_frame(data: bytes | bytearray | memoryview) -> tuple[int, int, int, b
         raise CodecError(f"frame of {n} encoded bytes exceeds MAX_ENCODED {MAX_ENCODED}")
     raw = cobs_decode(data[:n])
     m = len(raw)
-    if m < HEADER_SIZE + CRC_SIZE:
+    why = check_frame(raw, m)
+    if why == TOO_SHORT:
         raise CodecError(f"frame too short: {m} bytes, need at least {HEADER_SIZE + CRC_SIZE}")
-    got = raw[m - 2] | (raw[m - 1] << 8)
-    want = crc16_range(raw, 0, m - 2)
-    if got != want:
+    if why == BAD_CRC:
+        got = raw[m - 2] | (raw[m - 1] << 8)
+        want = crc16_range(raw, 0, m - 2)
         raise CodecError(f"bad CRC: frame says 0x{got:04X}, computed 0x{want:04X}")
     version, msg_type, seq, t_us = struct.unpack_from(HEADER_FORMAT, raw, 0)
-    if version != PROTOCOL_VERSION:
+    if why == BAD_VERSION:
         raise CodecError(f"protocol version {version}, this codec speaks {PROTOCOL_VERSION}")
     return msg_type, seq, t_us, bytes(raw[HEADER_SIZE : m - 2])
 
@@ -462,6 +467,10 @@ def _check_len(payload: bytes | bytearray, n: int, what: str) -> None:
 
 # the device half (re-exported) and this module's own names
 __all__ = [
+    "BAD_CRC",
+    "BAD_VERSION",
+    "TOO_SHORT",
+    "check_frame",
     "ACK",
     "ACK_FORMAT",
     "CAPS",
