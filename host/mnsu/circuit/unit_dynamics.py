@@ -12,6 +12,10 @@ g = 1/R_leak + 1/R_on, e = V_on/R_on while it is ON. The solution is a constant 
 exponentials, so the state is evaluated in closed form (a "segment"). Threshold events are
 located with rigorous bounds on how far V can move, which never step over a crossing.
 The state vector is [V], [V, w], or, for the general model, [V, (w, (u)), (Vd)].
+
+One concern, one unit between its switching events: its linear system per device state
+(UnitModel), the closed-form segment and its rigorous crossing search (Segment), and the
+rebase of a segment at an event (rebase); the emulator orders the events of many units.
 """
 
 from __future__ import annotations
