@@ -17,6 +17,7 @@ Written in the MicroPython subset: no typing import at run time, annotations are
 """
 
 import struct
+from array import array
 
 PROTOCOL_VERSION = 1
 
@@ -141,13 +142,14 @@ class CodecError(ValueError):
 
 
 # ---------------------------------------------------------------- CRC-16/CCITT-FALSE
-def _crc_table() -> "list[int]":
-    table = []
+def _crc_table() -> "array":
+    # an array of u16 (512 bytes) rather than a list of 256 ints (2 KB of the board's heap)
+    table = array("H", bytes(512))
     for byte in range(256):
         crc = byte << 8
         for _ in range(8):
             crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-        table.append(crc & 0xFFFF)
+        table[byte] = crc & 0xFFFF
     return table
 
 
