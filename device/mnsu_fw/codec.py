@@ -142,7 +142,7 @@ class CodecError(ValueError):
 
 
 # ---------------------------------------------------------------- CRC-16/CCITT-FALSE
-def _crc_table() -> "array":
+def _crc_table() -> "array[int]":
     # an array of u16 (512 bytes) rather than a list of 256 ints (2 KB of the board's heap)
     table = array("H", bytes(512))
     for byte in range(256):
