@@ -19,8 +19,8 @@ def test_rows_are_consistent() -> None:
         if kind != "f":
             assert isinstance(default, int), name
     values = p.defaults()
-    for low, high in p.ORDERED:
-        assert values[p.INDEX[low]] < values[p.INDEX[high]]
+    for low_name, high_name in p.ORDERED:
+        assert values[p.INDEX[low_name]] < values[p.INDEX[high_name]]
 
 
 def test_issue_defaults() -> None:
