@@ -51,3 +51,19 @@ def test_the_firmware_codec_holds_no_host_helpers() -> None:
     host_only = {n for n in defined if n.endswith(("_NAMES", "_FIELDS")) or n.startswith("unpack_")}
     assert host_only == set()
     assert {"encode_frame", "decode_frame", "cobs_encode", "cobs_decode"} & defined == set()
+
+
+def test_the_host_wire_module_re_exports_the_whole_device_codec() -> None:
+    """mnsu.wire imports the device half by name: a name added to the codec must be added there."""
+    from mnsu_fw import codec
+
+    from mnsu import wire
+
+    public = {n for n in vars(codec) if not n.startswith("_")} - {
+        "struct",
+        "array",
+        "TYPE_CHECKING",
+    }
+    assert public - set(wire.__all__) == set()
+    assert all(getattr(wire, n) is getattr(codec, n) for n in public - {"FrameSplitter"})
+    assert issubclass(wire.FrameSplitter, codec.FrameSplitter)
