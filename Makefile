@@ -69,11 +69,16 @@ demo: $(STAMP)
 test: lint typecheck typecheck-firmware firmware-check unit hil ros-test
 
 lint: $(STAMP)
-	$(BIN)/ruff check host tests bench
-	$(BIN)/ruff format --check host tests bench
+	$(BIN)/ruff check host tests bench device
+	$(BIN)/ruff format --check host tests bench device
 
+# The host package, then the tests (strict too): tests/ and tests/firmware each import their own
+# conftest as a top-level module, so they are two runs; the MicroPython-side scripts are left out.
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	MYPYPATH=tests:bench $(BIN)/mypy tests --exclude 'tests/firmware/' --exclude 'tests/deploy/machine_stub.py'
+	MYPYPATH=tests/firmware $(BIN)/mypy --cache-dir .mypy_cache/firmware-tests tests/firmware \
+		--exclude 'tests/firmware/mpy_.*[.]py$$'
 
 # The firmware against the MicroPython RP2040 stubs (device/mypy.ini), stubs pinned in typings/.
 TYPINGS_STAMP := typings/.installed-rp2-1.29.0.post1

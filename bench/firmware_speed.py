@@ -14,8 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mnsu_fw import codec as c
-
+from mnsu import wire as c
 from mnsu.cosim import CoSim
 from mnsu.paths import DEFAULT_BOARD
 

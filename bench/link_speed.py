@@ -17,9 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from mnsu_fw import codec as c  # noqa: E402
-
 from host.peer import Peer  # noqa: E402
+from mnsu import wire as c  # noqa: E402
 from mnsu.link import Decoder, Link, Message, Telemetry  # noqa: E402
 
 

@@ -17,9 +17,9 @@ import struct
 import sys
 import time
 
-from mnsu_fw import codec as c
 from mnsu_fw import params as p
 
+from mnsu import wire as c
 from mnsu.cosim.virtual_board import VirtualBoard
 
 

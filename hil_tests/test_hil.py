@@ -9,9 +9,10 @@ import statistics
 import time
 
 import pytest
-from mnsu_fw import codec, controller, params
+from mnsu_fw import controller, params
 
 from hil_tests.conftest import Target, next_telemetry, telemetry_window
+from mnsu import wire as codec
 from mnsu.analysis.conformance import compare, emulate, probed_neurons, recorded_figures
 from mnsu.analysis.conformance_run import record
 from mnsu.circuit.board import load_board

@@ -103,7 +103,7 @@ def load_registry(path: Path = REGISTRY) -> tuple[list[Figure], dict[str, str]]:
 
 def _per_figure(value: object, n: int) -> tuple[float, ...]:
     values = value if isinstance(value, list) else [value] * n
-    return tuple(float(v) for v in values)
+    return tuple(float(v) for v in values)  # type: ignore[arg-type]  # YAML numbers
 
 
 def pattern(text: str) -> re.Pattern[str]:

@@ -169,7 +169,7 @@ BAD_VALUES = [
 
 
 def _mutants(tmp_path: Path) -> list[Path]:
-    out = []
+    out: list[Path] = []
     for example in sorted(EXAMPLES.glob("*.yaml")):
         lines = example.read_text().splitlines()
         values = [i for i, ln in enumerate(lines) if ":" in ln and not ln.lstrip().startswith("#")]

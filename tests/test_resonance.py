@@ -29,6 +29,7 @@ def test_rate_modulation_of_a_periodic_train() -> None:
 def test_drive_response_peaks_at_the_burst_frequency(examples: Path) -> None:
     board = examples / "resonant_burster.yaml"
     own = burst_frequency(board, "R", "drive", 12.0, 3.0, 0.03)
+    assert own is not None
     assert own == pytest.approx(4.13, rel=0.01)
     freqs = [3.0, 3.5, 4.0, 4.25, 5.0, 5.5]
     curve = drive_response(board, "R", "drive", freqs, 16.0, 4.0, amplitude=100e-6)

@@ -41,9 +41,10 @@ RP2040 = {
 
 ESP32 = {
     "name": "esp32",
-    # ADC1 channels 0..7 (ADC2 is unusable while Wi-Fi runs); 11 dB attenuation set in hw.py.
+    # ADC1 channels 0..7 (ADC2 is unusable while Wi-Fi runs), at 11 dB attenuation (0..~3.3 V).
     # GPIO37/38 are not broken out on every module: boards with 3 legs or fewer need 6 channels.
     "adc_pins": (36, 37, 38, 39, 32, 33, 34, 35),
+    "adc_atten_11db": True,
     "servo_pins": (18, 19, 21, 22, 23, 4, 16, 17),  # LEDC: 8 servos + drive + 4 touch-down
     "drive_pin": 25,
     "touchdown_pins": (26, 13, 14, 15),

@@ -1,4 +1,4 @@
-"""Wire codec of the mnsu serial protocol, shared by the firmware (MicroPython) and the host.
+"""Wire codec of the mnsu serial protocol: the half the firmware needs (MicroPython).
 
 A frame on the wire is COBS(header + payload + crc) followed by one 0x00 delimiter.
 
@@ -6,14 +6,18 @@ A frame on the wire is COBS(header + payload + crc) followed by one 0x00 delimit
     payload = struct-packed fields of the message type (little-endian), 0..MAX_PAYLOAD bytes
     crc     = <H: CRC-16/CCITT-FALSE over header + payload
 
-docs/protocol.md gives the byte layout of every message. The firmware uses the allocation-free
-`*_into` functions and FrameSplitter.feed_into; the host uses encode_frame / decode_frame /
-FrameSplitter.feed and the pack_* / unpack_* helpers, which return plain tuples and dicts.
+docs/protocol.md gives the byte layout of every message. This module holds the constants, the
+CRC, COBS, the allocation-free `*_into` encoders, the frame splitter (`FrameSplitter.feed_into`)
+and the CAPS answer: nothing the board does not run. The host's half (names of messages,
+errors, modes, events and payload fields, bytes-returning frame functions, pack_* / unpack_*
+helpers) is `host/mnsu/wire.py`, which re-exports this module: names and field tables would
+cost the board's heap for nothing.
 
 Written in the MicroPython subset: no typing import at run time, annotations are strings.
 """
 
 import struct
+from array import array
 
 PROTOCOL_VERSION = 1
 
@@ -50,28 +54,6 @@ EXIT_TO_REPL = 0x53  # host -> device: protocol version; stop the loop, back to 
 HEARTBEAT = 0x60  # host -> device: keeps the link watchdog fed
 LOG = 0x70  # device -> host: level, UTF-8 text
 
-MESSAGE_NAMES = {
-    HELLO: "hello",
-    CAPS: "caps",
-    TELEMETRY: "telemetry",
-    EVENTS: "events",
-    LEGS: "legs",
-    JOINT_CMD: "joint_cmd",
-    LEG_JOINT_CMD: "leg_joint_cmd",
-    PARAM_GET: "param_get",
-    PARAM_SET: "param_set",
-    PARAM_VALUE: "param_value",
-    PARAM_SAVE: "param_save",
-    PARAM_DEFAULTS: "param_defaults",
-    ACK: "ack",
-    NACK: "nack",
-    MODE: "mode",
-    ESTOP: "estop",
-    ESTOP_RESET: "estop_reset",
-    EXIT_TO_REPL: "exit_to_repl",
-    HEARTBEAT: "heartbeat",
-    LOG: "log",
-}
 
 # ---------------------------------------------------------------- NACK error codes
 ERR_UNKNOWN_TYPE = 1  # message type not known (or not accepted from the host)
@@ -89,22 +71,6 @@ ERR_BAD_VERSION = 12  # frame protocol version differs
 ERR_SERVOS_POWERED = 13  # calibration or defaults while the servos are powered (go IDLE first)
 ERR_HARD_LIMIT = 14  # beyond the deploy-time hard limit (limits.json): can only be narrowed
 
-ERROR_NAMES = {
-    ERR_UNKNOWN_TYPE: "unknown message type",
-    ERR_BAD_LENGTH: "bad payload length",
-    ERR_UNKNOWN_PARAM: "unknown parameter id",
-    ERR_OUT_OF_RANGE: "value out of range",
-    ERR_NOT_FINITE: "value not finite",
-    ERR_NOT_INTEGER: "value must be an integer",
-    ERR_INCONSISTENT: "value inconsistent with other parameters",
-    ERR_WRONG_MODE: "not accepted in the current mode",
-    ERR_ESTOP_LATCHED: "e-stop latched",
-    ERR_READ_ONLY: "parameter is read-only",
-    ERR_STORAGE: "parameter storage failed",
-    ERR_BAD_VERSION: "protocol version mismatch",
-    ERR_SERVOS_POWERED: "servos powered (enter IDLE first)",
-    ERR_HARD_LIMIT: "beyond the deploy-time hard limit",
-}
 
 # ---------------------------------------------------------------- modes and events
 MODE_IDLE = 0  # servos limp, rhythm still decoded
@@ -113,7 +79,6 @@ MODE_HOST = 2  # host joint commands drive the leg
 MODE_HOLD = 3  # servos hold their last position
 MODE_ESTOP = 4  # latched; ESTOP_RESET clears it
 MODE_SAFE = 5  # link watchdog fired; a MODE command leaves it
-MODE_NAMES = ("idle", "cpg", "host", "hold", "estop", "safe")
 
 EV_SPIKE = 1
 EV_BURST_ON = 2
@@ -121,14 +86,6 @@ EV_BURST_OFF = 3
 EV_CONTACT_ON = 4
 EV_CONTACT_OFF = 5
 EV_TOUCHDOWN = 6  # touch-down pulse fired into the board
-EVENT_NAMES = {
-    EV_SPIKE: "spike",
-    EV_BURST_ON: "burst_on",
-    EV_BURST_OFF: "burst_off",
-    EV_CONTACT_ON: "contact_on",
-    EV_CONTACT_OFF: "contact_off",
-    EV_TOUCHDOWN: "touchdown",
-}
 
 LOG_DEBUG = 10
 LOG_INFO = 20
@@ -144,55 +101,7 @@ FLAG_SERVOS_ON = 16  # servo PWM outputs enabled
 
 # ---------------------------------------------------------------- payload layouts
 CAPS_FORMAT = "<BBBBBBHHH"  # + board name (UTF-8, rest of payload)
-CAPS_FIELDS = (
-    "protocol",
-    "fw_major",
-    "fw_minor",
-    "fw_patch",
-    "n_adc",
-    "n_servo",
-    "sample_rate_hz",
-    "n_params",
-    "params_crc",
-)
 TELEMETRY_FORMAT = "<BB4H4IHHHHhhhhHHHBBBBIIHHHIHHHH"
-TELEMETRY_FIELDS = (
-    "mode",
-    "flags",
-    "adc0",  # latest raw ADC reads (u16 scale, 0..65535)
-    "adc1",
-    "adc2",
-    "adc3",
-    "spikes0",  # cumulative spike counts per channel
-    "spikes1",
-    "spikes2",
-    "spikes3",
-    "phase_u16",  # rhythm phase, 65536 = one cycle, 0 = flexor burst onset
-    "freq_mhz",  # rhythm frequency (mHz), 0 when not locked
-    "env_flexor_q15",  # burst envelopes, 32768 = 1.0
-    "env_extensor_q15",
-    "hip_target_cdeg",  # target before limits and slew (centidegrees)
-    "knee_target_cdeg",
-    "hip_cdeg",  # commanded angle after limits and slew (centidegrees)
-    "knee_cdeg",
-    "pulse0_us",  # servo pulse widths (us), 0 = output off (limp)
-    "pulse1_us",
-    "drive_permille",  # drive output level (1000 = full)
-    "events",  # events since the last telemetry frame (saturates at 255)
-    "bursts_on",  # burst onsets since the last telemetry frame
-    "bursts_off",
-    "contacts",  # contact changes since the last telemetry frame
-    "ticks",  # control ticks since boot
-    "overruns",  # ticks that started late by more than one period
-    "max_loop_us",  # longest tick body since the last telemetry frame
-    "gc_runs",  # gc.collect() calls made by the loop
-    "events_dropped",  # events lost because the queue was full
-    "frames_ok",  # good frames received
-    "bad_crc",  # frames dropped for a bad CRC
-    "bad_frames",  # malformed COBS, oversized or truncated frames dropped
-    "seq_gaps",  # host sequence numbers skipped
-    "nacks",  # NACKs sent
-)
 TELEMETRY_SIZE = struct.calcsize(TELEMETRY_FORMAT)
 EVENT_FORMAT = "<BBI"  # kind, channel, board time (us, u32)
 EVENT_SIZE = 6
@@ -203,15 +112,6 @@ JOINT_CMD_FORMAT = "<ff"  # hip, knee (deg)
 # hip and knee pulses (us, 0 = limp)
 LEG_FORMAT = "<BHHhhHH"
 LEG_SIZE = 13
-LEG_FIELDS = (
-    "flags",
-    "env_flexor_q15",
-    "env_extensor_q15",
-    "hip_cdeg",
-    "knee_cdeg",
-    "pulse0_us",
-    "pulse1_us",
-)
 PARAM_GET_FORMAT = "<H"  # param id
 PARAM_SET_FORMAT = "<Hf"  # param id, value
 PARAM_VALUE_FORMAT = "<HHf"  # request seq, param id, value
@@ -242,13 +142,14 @@ class CodecError(ValueError):
 
 
 # ---------------------------------------------------------------- CRC-16/CCITT-FALSE
-def _crc_table() -> "list[int]":
-    table = []
+def _crc_table() -> "array[int]":
+    # an array of u16 (512 bytes) rather than a list of 256 ints (2 KB of the board's heap)
+    table = array("H", bytes(512))
     for byte in range(256):
         crc = byte << 8
         for _ in range(8):
             crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-        table.append(crc & 0xFFFF)
+        table[byte] = crc & 0xFFFF
     return table
 
 
@@ -346,29 +247,6 @@ def cobs_decode_into(
     return out
 
 
-def cobs_encode(data: "bytes | bytearray | memoryview") -> bytes:
-    """COBS-encode `data` (the result holds no 0x00 byte and no delimiter)."""
-    n = len(data)
-    dst = bytearray(n + n // 254 + 1)
-    m = cobs_encode_into(data, n, dst)
-    return bytes(dst[:m])
-
-
-def cobs_decode(data: "bytes | bytearray | memoryview") -> bytes:
-    """Decode a COBS block (without its 0x00 delimiter); CodecError if it is malformed."""
-    n = len(data)
-    if n == 0:
-        raise CodecError("COBS block is empty (a frame needs at least one code byte)")
-    for i in range(n):
-        if data[i] == 0:
-            raise CodecError("COBS block contains a 0x00 byte at offset %d" % i)
-    dst = bytearray(n)
-    m = cobs_decode_into(data, n, dst)
-    if m < 0:
-        raise CodecError("COBS block is truncated: a code byte points past its end (%d bytes)" % n)
-    return bytes(dst[:m])
-
-
 # ---------------------------------------------------------------- frames
 def encode_frame_into(
     msg_type: int,
@@ -405,48 +283,23 @@ def encode_frame_into(
     return m + 1
 
 
-def encode_frame(
-    msg_type: int, seq: int, t_us: int, payload: "bytes | bytearray | memoryview" = b""
-) -> bytes:
-    """A complete wire frame: COBS(header + payload + crc) + b"\\x00"."""
-    n = len(payload)
-    if n > MAX_PAYLOAD:
-        raise CodecError("payload of %d bytes exceeds MAX_PAYLOAD %d" % (n, MAX_PAYLOAD))
-    if not 0 <= msg_type <= 0xFF:
-        raise CodecError("message type %r is not a byte" % msg_type)
-    raw = bytearray(MAX_RAW)
-    out = bytearray(MAX_FRAME)
-    t_us &= 0xFFFFFFFF
-    m = encode_frame_into(msg_type, seq, t_us & 0xFFFF, t_us >> 16, payload, n, raw, out)
-    return bytes(out[:m])
+# Why a decoded frame is refused (check_frame); 0 = good.
+TOO_SHORT = 1
+BAD_CRC = 2
+BAD_VERSION = 3
 
 
-def decode_frame(data: "bytes | bytearray | memoryview") -> "tuple[int, int, int, bytes]":
-    """Decode one wire frame -> (msg_type, seq, t_us, payload); CodecError if malformed.
-
-    `data` is the COBS block with or without its trailing 0x00 delimiter.
-    """
-    n = len(data)
-    if n and data[n - 1] == 0:
-        n -= 1
-    if n > MAX_ENCODED:
-        raise CodecError("frame of %d encoded bytes exceeds MAX_ENCODED %d" % (n, MAX_ENCODED))
-    raw = cobs_decode(data[:n])
-    m = len(raw)
+def check_frame(raw: "bytes | bytearray | memoryview", m: int) -> int:
+    """0 when raw[0:m] (a COBS-decoded frame: header + payload + crc) is good, else why not:
+    TOO_SHORT, BAD_CRC or BAD_VERSION, checked in that order. The one definition of a good
+    frame, for the board's splitter and the host's decoders alike."""
     if m < HEADER_SIZE + CRC_SIZE:
-        raise CodecError(
-            "frame too short: %d bytes, need at least %d" % (m, HEADER_SIZE + CRC_SIZE)
-        )
-    got = raw[m - 2] | (raw[m - 1] << 8)
-    want = crc16_range(raw, 0, m - 2)
-    if got != want:
-        raise CodecError("bad CRC: frame says 0x%04X, computed 0x%04X" % (got, want))
-    version, msg_type, seq, t_us = struct.unpack_from(HEADER_FORMAT, raw, 0)
-    if version != PROTOCOL_VERSION:
-        raise CodecError(
-            "protocol version %d, this codec speaks %d" % (version, PROTOCOL_VERSION)
-        )
-    return msg_type, seq, t_us, bytes(raw[HEADER_SIZE : m - 2])
+        return TOO_SHORT
+    if (raw[m - 2] | (raw[m - 1] << 8)) != crc16_range(raw, 0, m - 2):
+        return BAD_CRC
+    if raw[0] != PROTOCOL_VERSION:
+        return BAD_VERSION
+    return 0
 
 
 class FrameSplitter:
@@ -508,37 +361,26 @@ class FrameSplitter:
             self._n = 0
             if count == 0:
                 continue  # empty frames (back-to-back delimiters) are a legal resync idiom
-            m = cobs_decode_into(buf, count, self.raw)
+            raw = self.raw
+            m = cobs_decode_into(buf, count, raw)
             if m < 0:
                 self.bad_cobs += 1
                 continue
-            if m < HEADER_SIZE + CRC_SIZE:
-                self.too_short += 1
-                continue
-            raw = self.raw
-            if (raw[m - 2] | (raw[m - 1] << 8)) != crc16_range(raw, 0, m - 2):
-                self.bad_crc += 1
-                continue
-            if raw[0] != PROTOCOL_VERSION:
-                self.bad_version += 1
+            why = check_frame(raw, m)
+            if why:
+                if why == BAD_CRC:
+                    self.bad_crc += 1
+                elif why == TOO_SHORT:
+                    self.too_short += 1
+                else:
+                    self.bad_version += 1
                 continue
             self.frames_ok += 1
             self.raw_len = m
             sink(raw, m)
 
-    def feed(self, data: "bytes | bytearray | memoryview") -> "list[tuple[int, int, int, bytes]]":
-        """Consume data; return the good frames as (msg_type, seq, t_us, payload) tuples."""
-        frames = []
 
-        def sink(raw: bytearray, m: int) -> None:
-            msg_type, seq, t_us = struct.unpack_from("<BHI", raw, 1)
-            frames.append((msg_type, seq, t_us, bytes(raw[HEADER_SIZE : m - CRC_SIZE])))
-
-        self.feed_into(data, len(data), sink)
-        return frames
-
-
-# ---------------------------------------------------------------- payload helpers (host side)
+# ---------------------------------------------------------------- the CAPS answer
 def pack_caps(
     fw_version: "tuple[int, int, int]",
     n_adc: int,
@@ -564,160 +406,6 @@ def pack_caps(
     return head + name
 
 
-def unpack_caps(payload: "bytes | bytearray") -> "dict[str, object]":
-    size = struct.calcsize(CAPS_FORMAT)
-    if len(payload) < size:
-        raise CodecError("caps payload of %d bytes, need at least %d" % (len(payload), size))
-    out: "dict[str, object]" = dict(zip(CAPS_FIELDS, struct.unpack_from(CAPS_FORMAT, payload, 0)))
-    # a name cut inside a UTF-8 character (the firmware cuts by bytes) is still a name
-    out["board"] = bytes(payload[size:]).decode("utf-8", "replace")
-    return out
-
-
-def unpack_telemetry(payload: "bytes | bytearray") -> "dict[str, int]":
-    if len(payload) != TELEMETRY_SIZE:
-        raise CodecError(
-            "telemetry payload of %d bytes, expected %d" % (len(payload), TELEMETRY_SIZE)
-        )
-    return dict(zip(TELEMETRY_FIELDS, struct.unpack(TELEMETRY_FORMAT, payload)))
-
-
-def pack_telemetry(values: "dict[str, int]") -> bytes:
-    return struct.pack(TELEMETRY_FORMAT, *[values[k] for k in TELEMETRY_FIELDS])
-
-
-def pack_events(events: "list[tuple[int, int, int]]") -> bytes:
-    if len(events) > MAX_EVENTS:
-        raise CodecError("%d events exceed MAX_EVENTS %d per frame" % (len(events), MAX_EVENTS))
-    out = bytearray(1 + EVENT_SIZE * len(events))
-    out[0] = len(events)
-    for k, (kind, channel, t_us) in enumerate(events):
-        struct.pack_into(EVENT_FORMAT, out, 1 + EVENT_SIZE * k, kind, channel, t_us & 0xFFFFFFFF)
-    return bytes(out)
-
-
-def unpack_events(payload: "bytes | bytearray") -> "list[tuple[int, int, int]]":
-    """EVENTS payload -> [(kind, channel, t_us), ...]."""
-    if not payload:
-        raise CodecError("events payload is empty (needs a count byte)")
-    count = payload[0]
-    if len(payload) != 1 + EVENT_SIZE * count:
-        raise CodecError(
-            "events payload of %d bytes for %d events, expected %d"
-            % (len(payload), count, 1 + EVENT_SIZE * count)
-        )
-    return [struct.unpack_from(EVENT_FORMAT, payload, 1 + EVENT_SIZE * k) for k in range(count)]
-
-
-def pack_legs(legs: "list[dict[str, int]]") -> bytes:
-    out = bytearray(1 + LEG_SIZE * len(legs))
-    out[0] = len(legs)
-    for k, leg in enumerate(legs):
-        struct.pack_into(LEG_FORMAT, out, 1 + LEG_SIZE * k, *[leg[f] for f in LEG_FIELDS])
-    return bytes(out)
-
-
-def unpack_legs(payload: "bytes | bytearray") -> "list[dict[str, int]]":
-    """LEGS payload -> one dict of LEG_FIELDS per leg."""
-    _check_len(payload, 1 + LEG_SIZE * payload[0] if payload else 1, "legs")
-    return [
-        dict(zip(LEG_FIELDS, struct.unpack_from(LEG_FORMAT, payload, 1 + LEG_SIZE * k)))
-        for k in range(payload[0])
-    ]
-
-
-def pack_leg_joint_cmd(leg: int, hip_deg: float, knee_deg: float) -> bytes:
-    """LEG_JOINT_CMD: the leg index (u8), then a JOINT_CMD payload."""
-    return bytes([leg]) + struct.pack(JOINT_CMD_FORMAT, hip_deg, knee_deg)
-
-
-def pack_joint_cmd(hip_deg: float, knee_deg: float) -> bytes:
-    return struct.pack(JOINT_CMD_FORMAT, hip_deg, knee_deg)
-
-
-def unpack_joint_cmd(payload: "bytes | bytearray") -> "tuple[float, float]":
-    _check_len(payload, 8, "joint_cmd")
-    hip, knee = struct.unpack(JOINT_CMD_FORMAT, payload)
-    return hip, knee
-
-
-def pack_param_get(param_id: int) -> bytes:
-    return struct.pack(PARAM_GET_FORMAT, param_id)
-
-
-def pack_param_set(param_id: int, value: float) -> bytes:
-    return struct.pack(PARAM_SET_FORMAT, param_id, value)
-
-
-def unpack_param_set(payload: "bytes | bytearray") -> "tuple[int, float]":
-    _check_len(payload, 6, "param_set")
-    pid, value = struct.unpack(PARAM_SET_FORMAT, payload)
-    return pid, value
-
-
-def pack_param_value(request_seq: int, param_id: int, value: float) -> bytes:
-    return struct.pack(PARAM_VALUE_FORMAT, request_seq & 0xFFFF, param_id, value)
-
-
-def unpack_param_value(payload: "bytes | bytearray") -> "tuple[int, int, float]":
-    """PARAM_VALUE payload -> (request_seq, param_id, value)."""
-    _check_len(payload, 8, "param_value")
-    seq, pid, value = struct.unpack(PARAM_VALUE_FORMAT, payload)
-    return seq, pid, value
-
-
-def pack_ack(ref_type: int, ref_seq: int) -> bytes:
-    return struct.pack(ACK_FORMAT, ref_type, ref_seq & 0xFFFF)
-
-
-def unpack_ack(payload: "bytes | bytearray") -> "tuple[int, int]":
-    """ACK payload -> (acknowledged type, acknowledged seq)."""
-    _check_len(payload, 3, "ack")
-    ref_type, ref_seq = struct.unpack(ACK_FORMAT, payload)
-    return ref_type, ref_seq
-
-
-def pack_nack(ref_type: int, ref_seq: int, error: int, detail: int = 0) -> bytes:
-    return struct.pack(NACK_FORMAT, ref_type, ref_seq & 0xFFFF, error, detail & 0xFFFF)
-
-
-def unpack_nack(payload: "bytes | bytearray") -> "tuple[int, int, int, int]":
-    """NACK payload -> (refused type, refused seq, error code, detail)."""
-    _check_len(payload, 6, "nack")
-    ref_type, ref_seq, error, detail = struct.unpack(NACK_FORMAT, payload)
-    return ref_type, ref_seq, error, detail
-
-
-def pack_mode(mode: int) -> bytes:
-    return struct.pack(MODE_FORMAT, mode)
-
-
-def pack_exit_to_repl() -> bytes:
-    """EXIT_TO_REPL payload: this codec's protocol version (the board refuses another)."""
-    return struct.pack(MODE_FORMAT, PROTOCOL_VERSION)
-
-
-def pack_log(level: int, text: str) -> bytes:
-    return struct.pack(LOG_FORMAT, level) + text.encode()[: MAX_PAYLOAD - 1]
-
-
-def unpack_log(payload: "bytes | bytearray") -> "tuple[int, str]":
-    """LOG payload -> (level, text); undecodable bytes are replaced, never fatal."""
-    if not payload:
-        raise CodecError("log payload is empty (needs a level byte)")
-    raw = bytes(payload[1:])
-    try:
-        text = raw.decode()
-    except UnicodeError:
-        text = "".join(chr(b) if b < 128 else "?" for b in raw)
-    return payload[0], text
-
-
-def _check_len(payload: "bytes | bytearray", n: int, what: str) -> None:
-    if len(payload) != n:
-        raise CodecError("%s payload of %d bytes, expected %d" % (what, len(payload), n))
-
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
+    from collections.abc import Callable

@@ -524,10 +524,10 @@ class Controller:
             return c.ERR_SERVOS_POWERED
         if not self.hard.check(name, value):
             return c.ERR_HARD_LIMIT
-        if name == "flexor_channel" or name == "extensor_channel":
-            # leg k reads this channel + 2k: the last leg's must exist
-            if value + 2 * (self.n_legs - 1) >= MAX_CHANNELS:
-                return c.ERR_OUT_OF_RANGE
+        # leg k reads the flexor/extensor channel + 2k: the last leg's must exist
+        is_channel = name == "flexor_channel" or name == "extensor_channel"
+        if is_channel and value + 2 * (self.n_legs - 1) >= MAX_CHANNELS:
+            return c.ERR_OUT_OF_RANGE
         return 0
 
     # ------------------------------------------------------------ serial output

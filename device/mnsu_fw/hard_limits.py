@@ -12,8 +12,8 @@ knee (j = 1)), each JOINT {"min_deg", "max_deg", "neutral_deg", "min_us", "max_u
 "range_deg", "offset_deg", "reversed"}. The number of legs is a deploy-time fact: it sets
 which servo, touch-down and foot-switch pins the firmware uses. The first leg's calibration
 is also the servo0_*/servo1_* parameters' (host-tunable, narrowed); the other legs keep the
-calibration deployed here. A missing file gives the built-in limits (the parameter table's defaults); a
-corrupt one gives them too, with a LOG line saying why.
+calibration deployed here. A missing file gives the built-in limits (the parameter table's
+defaults); a corrupt one gives them too, with a LOG line saying why.
 
 Written in the MicroPython subset.
 """

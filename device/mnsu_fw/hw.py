@@ -39,7 +39,7 @@ class Hardware:
         else:
             for pin in adc_pins[:n_channels]:
                 adc = machine.ADC(machine.Pin(pin))
-                if cfg["name"] == "esp32":
+                if cfg.get("adc_atten_11db"):
                     adc.atten(machine.ADC.ATTN_11DB)  # 0..~3.3 V input range
                 self.adcs.append(adc)
             self.n_channels = len(self.adcs)

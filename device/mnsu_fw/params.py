@@ -4,8 +4,9 @@ Each row is (name, type, default, min, max). Types: "f" float, "i" integer, "b" 
 "e" enum (an integer index into a list of choices). Units, descriptions and the choices' names
 are documentation and live on the host (mnsu/parameters.py, keyed by name; a test checks that
 both list the same names), so they take no room in the board's heap. The row index is the
-parameter id on the wire (PARAM_GET / PARAM_SET); append new rows at the end so ids stay stable, and the
-CAPS message carries table_crc() so a host can tell that its table matches the firmware's.
+parameter id on the wire (PARAM_GET / PARAM_SET); append new rows at the end so ids stay
+stable, and the CAPS message carries table_crc() so a host can tell that its table matches the
+firmware's.
 
 Written in the MicroPython subset (no typing at run time).
 """

@@ -12,16 +12,14 @@ import math
 import shutil
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
+from matplotlib.artist import Artist
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter  # noqa: E402
-from matplotlib.artist import Artist  # noqa: E402
-
-from mnsu.circuit.board import LegSpec  # noqa: E402
-from mnsu.robot.physics import Sample  # noqa: E402
-from mnsu.robot.walk import Walk  # noqa: E402
+from mnsu import plot  # noqa: F401 - mnsu.plot picks the backend (Agg) for every figure
+from mnsu.circuit.board import LegSpec
+from mnsu.robot.physics import Sample
+from mnsu.robot.walk import Walk
 
 FPS = 10
 WINDOW_S = 3.0  # readout panel: this much board time up to the frame

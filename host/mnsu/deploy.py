@@ -36,8 +36,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnsu_fw import codec, params
+from mnsu_fw import params
 
+from mnsu import wire as codec
 from mnsu.circuit.board import BoardError, load_board
 from mnsu.link import CommandRefused, Link, LinkError, LinkTimeout
 from mnsu.link.operations import explain, read_all

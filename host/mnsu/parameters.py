@@ -14,7 +14,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mnsu_fw import codec, params
+from mnsu_fw import params
+
+from mnsu import wire as codec
 
 Value = bool | int | float | str
 

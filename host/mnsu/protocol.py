@@ -1,6 +1,7 @@
 """The board protocol seen from the host: typed messages and every field's physical meaning.
 
-The byte layout of each message is the firmware's (`mnsu_fw.codec`, docs/protocol.md). This
+The byte layout of each message is the firmware's (`mnsu_fw.codec`, with the host's half in
+`mnsu.wire`; docs/protocol.md). This
 module is the one home on the host of what the integers mean:
 
 - angles travel in centidegrees (`cdeg_to_deg`), envelopes in Q15 (`q15_to_unit`), the rhythm
@@ -17,8 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mnsu_fw import codec, params
+from mnsu_fw import params
 
+from mnsu import wire as codec
 from mnsu.parameters import CHOICES
 
 # ----------------------------------------------------------------------------- field scaling

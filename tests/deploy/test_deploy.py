@@ -11,11 +11,13 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
-from tests.deploy.mpy_board import MICROPYTHON, MicroPythonBoard
 
 from mnsu.cli import main
 from mnsu.cosim.virtual_board import VirtualBoard
-from mnsu.deploy import DEVICE_DIR, PACKAGE, stage_firmware
+from mnsu.deploy import PACKAGE, stage_firmware
+from mnsu.paths import DEVICE_DIR
+
+from .mpy_board import MICROPYTHON, MicroPythonBoard
 
 ROOT = Path(__file__).resolve().parents[2]
 

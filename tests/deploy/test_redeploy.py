@@ -15,11 +15,12 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 from mnsu_fw import params
-from tests.deploy.mpy_board import MACHINE_STUB, MicroPythonBoard
 
 from mnsu.cli import main
 from mnsu.deploy import PACKAGE, stage_firmware
 from mnsu.link import Link
+
+from .mpy_board import MACHINE_STUB, MicroPythonBoard
 
 
 def mnsu(*args: str) -> tuple[int, str, str]:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from mnsu_fw import codec as c
 from mnsu_fw import params as p
 
+from mnsu import wire as c
 from mnsu.cosim import CoSim
 from mnsu.protocol import BoardTime
 

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mnsu_fw import codec as c
 from mnsu_fw import params as p
 
+from mnsu import wire as c
 from mnsu.cosim.harness import compiled_firmware
 
 DRIVER = Path(__file__).with_name("mpy_fuzz_driver.py")
@@ -89,7 +89,8 @@ def windows(limits: dict[str, Any]) -> list[Window]:
             k: float = us_per_deg,
         ) -> float:
             us = c0 + s * (deg + joint["offset_deg"]) * k
-            return min(max(us, joint["min_us"]), joint["max_us"])
+            clamped: float = min(max(us, joint["min_us"]), joint["max_us"])
+            return clamped
 
         a, b = pulse(joint["min_deg"]), pulse(joint["max_deg"])
         out.append(Window(min(a, b), max(a, b), limits["slew_dps"] * SERVO_FRAME_S * us_per_deg))

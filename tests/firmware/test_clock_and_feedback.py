@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from mnsu_fw import codec as c
-
 from conftest import Host
+from mnsu import wire as c
 from mnsu.cosim import CoSim
 
 WRAP = 1 << 30

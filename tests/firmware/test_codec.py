@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mnsu_fw import codec as c
+
+from mnsu import wire as c
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "protocol_v1.json"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mnsu_fw import codec as c
 
 from conftest import Host, nack_error
+from mnsu import wire as c
 from mnsu.cosim import CoSim
 from mnsu.link.decoder import Decoder
 from mnsu.protocol import Legs
@@ -69,10 +69,15 @@ def test_malformed_legs_payload_is_a_codec_error() -> None:
 SCRIPT = """
 import json
 from mnsu_fw import codec as c
+raw = bytearray(c.MAX_RAW)
+buf = bytearray(c.MAX_FRAME)
 out = []
 for v in json.loads(open(%r).read())["frames"]:
-    wire = c.encode_frame(v["type"], v["seq"], v["t_us"], bytes.fromhex(v["payload"]))
-    out.append(wire.hex())
+    payload = bytes.fromhex(v["payload"])
+    t = v["t_us"]
+    n = c.encode_frame_into(v["type"], v["seq"], t & 0xFFFF, t >> 16, payload, len(payload),
+                            raw, buf)
+    out.append(bytes(buf[:n]).hex())
 print(json.dumps(out))
 """
 

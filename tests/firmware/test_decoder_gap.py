@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from statistics import mean
 
-from mnsu_fw import codec as c
-
 from conftest import Host, unwrap_us
+from mnsu import wire as c
 from mnsu.analysis.decoder_gap import decoder_gap_ms
 from mnsu.analysis.rhythm import neuron_stats
 from mnsu.circuit.board import load_board

@@ -5,9 +5,9 @@ drops to its REPL, the co-simulation's firmware process exits)."""
 from __future__ import annotations
 
 import pytest
-from mnsu_fw import codec as c
 
 from conftest import Host, nack_error
+from mnsu import wire as c
 from mnsu.cosim import CoSimError
 
 

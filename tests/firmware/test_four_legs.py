@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import yaml
-from mnsu_fw import codec as c
 from mnsu_fw.mcp3208 import MCP3208
 
 from conftest import Host
+from mnsu import wire as c
 from mnsu.cosim import CoSim
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,7 +193,7 @@ def test_mcp3208_framing_and_codes() -> None:
     codes = [0, 1, 0x800, 0xFFF, 0x123, 0xABC, 7, 4094]
     cs = Pin()
     spi = Spi(cs, codes)
-    adc = MCP3208(spi, cs)  # type: ignore[arg-type]
+    adc = MCP3208(spi, cs)  # the doubles stand in for machine.SPI and machine.Pin
     assert cs.level == 1
     assert [adc.read(ch) for ch in range(8)] == codes
     assert cs.level == 1

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from fuzz import HOSTILE_LIMITS, windows
-from mnsu_fw import codec as c
 from mnsu_fw import params as p
 
 from conftest import Host, nack_error
+from mnsu import wire as c
 from mnsu.cosim import CoSim
 
 

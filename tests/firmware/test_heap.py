@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mnsu_fw import codec as c
-
 from conftest import Host
+from mnsu import wire as c
 from mnsu.cosim import CoSim
 
 PROBE = Path(__file__).with_name("mpy_alloc_probe.py")

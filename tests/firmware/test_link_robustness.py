@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 
-from mnsu_fw import codec as c
 from mnsu_fw import params as p
 
 from conftest import Host, nack_error
+from mnsu import wire as c
 
 
 def test_garbage_never_stops_the_loop_nor_loses_good_frames(host: Host) -> None:

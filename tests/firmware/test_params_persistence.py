@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from mnsu_fw import codec as c
 from mnsu_fw import params as p
 
 from conftest import Host
+from mnsu import wire as c
 from mnsu.cosim import CoSim
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
-from mnsu_fw import codec as c
 from mnsu_fw import params as p
+
+from mnsu import wire as c
 
 
 def test_rows_are_consistent() -> None:
@@ -18,8 +19,8 @@ def test_rows_are_consistent() -> None:
         if kind != "f":
             assert isinstance(default, int), name
     values = p.defaults()
-    for low, high in p.ORDERED:
-        assert values[p.INDEX[low]] < values[p.INDEX[high]]
+    for low_name, high_name in p.ORDERED:
+        assert values[p.INDEX[low_name]] < values[p.INDEX[high_name]]
 
 
 def test_issue_defaults() -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from statistics import mean
 
-from mnsu_fw import codec as c
-
 from conftest import Host, burst_onsets, unwrap_us
+from mnsu import wire as c
 
 TRANSIENT_S = 2.0
 

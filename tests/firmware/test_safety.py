@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
-from mnsu_fw import codec as c
 
 from conftest import Host, nack_error, pulse_to_deg
+from mnsu import wire as c
 
 SERVO_FRAME_S = 0.020
 TICK_S = 0.0005

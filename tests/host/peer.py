@@ -12,8 +12,9 @@ import select
 import struct
 import tty
 
-from mnsu_fw import codec as c
 from mnsu_fw import params as p
+
+from mnsu import wire as c
 
 
 def telemetry_payload(ticks: int) -> bytes:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mnsu_fw import codec as c
 
+from mnsu import wire as c
 from mnsu.link import (
     CommandRefused,
     Connection,

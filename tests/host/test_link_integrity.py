@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mnsu_fw import codec as c
 from mnsu_fw import params as p
 
+from mnsu import wire as c
 from mnsu.link import Connection, Decoder, Link, Telemetry, load_recording, replay
 from mnsu.link.recording import RECORD_MAGIC, Recorder
 

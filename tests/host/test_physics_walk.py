@@ -117,7 +117,7 @@ def test_the_animation_decodes_and_its_frames_show_the_leg_moving(
     path = animate_walk(short, leg, tmp_path / "walk.gif")
     with Image.open(path) as gif:
         assert gif.format == "GIF"
-        n = gif.n_frames
+        n = gif.n_frames  # type: ignore[attr-defined]  # set by the GIF plugin
         assert abs(n - 3.0 * FPS) <= 2
         frames = []
         for k in (0, n // 2, n - 1):

@@ -4,6 +4,7 @@ walk under a push with touch-down feedback off and on (virtual board, physics le
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,7 @@ def test_a_push_outside_the_trace_is_refused() -> None:
         push_response(trace, [], 10.0, 0.05)
 
 
-def _pushed_walk(touchdown: bool) -> dict:
+def _pushed_walk(touchdown: bool) -> dict[str, Any]:
     settings = WalkSettings(14.0, 200, touchdown, 240.0, pushes=((8.0, -0.05),))
     data, summary = walk(DEFAULT_BOARD, settings, virtual=VirtualSettings(leg_model="physics"))
     summary["t_start"] = data.t_start
@@ -83,11 +84,11 @@ def _pushed_walk(touchdown: bool) -> dict:
 
 
 @pytest.fixture(scope="module")
-def pushed() -> dict[str, dict]:
+def pushed() -> dict[str, dict[str, Any]]:
     return {"off": _pushed_walk(False), "on": _pushed_walk(True)}
 
 
-def test_the_push_lands_when_asked_and_nothing_falls(pushed: dict[str, dict]) -> None:
+def test_the_push_lands_when_asked_and_nothing_falls(pushed: dict[str, dict[str, Any]]) -> None:
     for summary in pushed.values():
         (push,) = summary["pushes"]
         # board time of the walk's first CPG frame + 8 s, at the next control tick (1 ms)
@@ -99,7 +100,7 @@ def test_the_push_lands_when_asked_and_nothing_falls(pushed: dict[str, dict]) ->
 
 
 def test_touchdown_feedback_removes_most_of_the_speed_lost_to_a_push(
-    pushed: dict[str, dict],
+    pushed: dict[str, dict[str, Any]],
 ) -> None:
     # measured (docs/demo.md): feedback off loses 0.72 of its speed over 3 s (5 runs: 0.72-0.73),
     # on -0.40..0.32 (an irregular gait: its 3 s speed varies that much unpushed too)

@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,8 @@ def test_rosbags_reads_every_topic_with_the_links_counts_and_values(session: Pat
     events = [m for m in link_view if isinstance(m, Event)]
     logs = [m for m in link_view if isinstance(m, LogLine)]
     assert len(tel) > 200  # 3 s at 100 Hz, less the connect time
-    with AnyReader([session], default_typestore=typestore()) as reader:
+    with AnyReader([session], default_typestore=typestore()) as opened:
+        reader: Any = opened  # deserialize() returns untyped message objects
         types = {c.topic: c.msgtype for c in reader.connections}
         assert types == TOPICS
         counts = Counter(c.topic for c, _, _ in reader.messages())

@@ -22,7 +22,8 @@ from mnsu.circuit.traces import sample_times, synapse_current
 def two_stage_step(t: np.ndarray, tau: float) -> np.ndarray:
     """Is2 per ampere of a current step into stage 1 at t = 0 (two equal stages)."""
     u = np.maximum(t, 0.0) / tau
-    return 1.0 - np.exp(-u) * (1.0 + u)
+    out: np.ndarray = 1.0 - np.exp(-u) * (1.0 + u)
+    return out
 
 
 def test_one_spike_gives_q_n_80_nc_as_fig4(examples: Path) -> None:

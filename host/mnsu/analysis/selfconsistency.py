@@ -39,6 +39,9 @@ Fixed points are found on a grid of f (sign changes of G(f) - f, refined by bise
 f = 0 is a fixed point when the resting unit stays below threshold (G(0) = 0), stable when
 G is flat there. The silent state is judged on the resting unit (no spikes, no synaptic
 current); the maps for f > 0 describe sustained periodic firing.
+
+One concern, this analysis: its pieces (activation means, f-I curves, the periodic orbit, the
+fixed-point search) serve only it.
 """
 
 from __future__ import annotations

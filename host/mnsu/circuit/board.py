@@ -2,6 +2,10 @@
 
 Every value is in SI units, given as a number or as a string with a unit ("20 kohm").
 Errors name the file, the key path and the expected form.
+
+One concern, the board-file format: the specs a board file describes (dataclasses) and the
+reader that checks every key into them; the YAML syntax itself is board_yaml.py, quantities
+with units units.py.
 """
 
 from __future__ import annotations

@@ -261,10 +261,7 @@ class Emulator:
         model = self.models[neuron]
         if model.series:  # the bursting neuron is read on its soma compartment (NCE23)
             return seg.value(self.t)[model.idx_s]
-        v = seg.voltage(self.t)
-        if seg.on:
-            return max(v - model.V_on, 0.0) * model.read_on
-        return v * model.R_read / model.R_off
+        return model.readout(seg.voltage(self.t), seg.on)
 
     def read_adc(self, channel: int) -> int:
         """The code the microcontroller's ADC reads on `channel` now."""

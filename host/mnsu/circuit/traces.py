@@ -95,9 +95,7 @@ def readout(emu: Emulator, neuron: int, times: FloatArray) -> FloatArray:
     if model.series:
         return state_trace(emu, neuron, model.idx_s, times)
     volts, on = membrane_and_on(emu, neuron, times)
-    on_value = np.maximum(volts - model.V_on, 0.0) * model.read_on
-    off_value = volts * model.R_read / model.R_off
-    return np.where(on > 0.5, on_value, off_value)
+    return model.readout(volts, on > 0.5)
 
 
 def synapse_activation(emu: Emulator, synapse: int, times: FloatArray) -> FloatArray:

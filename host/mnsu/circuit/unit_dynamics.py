@@ -12,6 +12,10 @@ g = 1/R_leak + 1/R_on, e = V_on/R_on while it is ON. The solution is a constant 
 exponentials, so the state is evaluated in closed form (a "segment"). Threshold events are
 located with rigorous bounds on how far V can move, which never step over a crossing.
 The state vector is [V], [V, w], or, for the general model, [V, (w, (u)), (Vd)].
+
+One concern, one unit between its switching events: its linear system per device state
+(UnitModel), the closed-form segment and its rigorous crossing search (Segment), and the
+rebase of a segment at an event (rebase); the emulator orders the events of many units.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ import cmath
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
+from numpy.typing import NDArray
 
 from mnsu.circuit.board import NeuronSpec
 
@@ -134,6 +140,25 @@ class UnitModel:
             else (st.nu1.real, st.nu2.real, st.w1.real, st.w2.real)
             for st in self.states
         ]
+
+    @overload
+    def readout(self, v: float, on: bool) -> float: ...
+    @overload
+    def readout(self, v: NDArray[np.float64], on: NDArray[np.bool_]) -> NDArray[np.float64]: ...
+
+    def readout(self, v: Any, on: Any) -> Any:
+        """Readout voltage I_M*R_read (V) at membrane voltage `v` (V), the device ON or OFF.
+
+        The device law (circuit/device.py): I_M = max(V - V_on, 0)/R_on while ON, V/R_off
+        while OFF. Scalars (the emulator now) or arrays (traces of a recorded run) alike.
+        A unit with a series soma is read on the soma instead (Emulator.readout).
+        """
+        if isinstance(on, (bool, np.bool_)):
+            if on:
+                return max(v - self.V_on, 0.0) * self.read_on
+            return v * self.R_read / self.R_off
+        on_value = np.maximum(v - self.V_on, 0.0) * self.read_on
+        return np.where(on, on_value, v * self.R_read / self.R_off)
 
     def initial_state(self) -> list[float]:
         """State vector at t = 0: V0 (and V0_d on the dendrite), adaptation at rest."""

@@ -10,8 +10,7 @@ import sys
 import time
 from typing import Any
 
-from mnsu_fw import codec
-
+from mnsu import wire as codec
 from mnsu.commands.board_session import board_options, emit, fail, on_board
 from mnsu.link import MODES, Link, Telemetry
 from mnsu.link.operations import HOSTED_MODES, set_text

@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from mnsu_fw import codec
 from mnsu_ros import feedback
 from mnsu_ros.board_clock import BoardClock
 
+from mnsu import wire as codec
 from mnsu.link import (
     Connection,
     Decoder,

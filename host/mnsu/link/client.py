@@ -9,7 +9,7 @@
             ...
 
 One background thread reads the port, splits and checks frames with the shared codec
-(`mnsu_fw.codec`), answers nothing by itself except heartbeats, and hands each message to the
+(`mnsu.wire`), answers nothing by itself except heartbeats, and hands each message to the
 subscriptions (queues that live as long as the Link, so a reconnect loses nothing already
 received) and the callbacks. When the port disappears (unplug, pty closed) the thread closes
 it, retries opening the same path with exponential backoff, and on success repeats the HELLO
@@ -19,6 +19,10 @@ connected count as `frames_lost`; the frames the board sent while the port was g
 
 Times: `t_host` is time.monotonic() (s) at reception; `board_time_s` is the board's
 microsecond clock unwrapped past its 32-bit wrap (s). Angles in degrees.
+
+One concern, the live Link: its reader thread (connection supervision, reconnect, heartbeat)
+and the requests it serves; frames and statistics are decoder.py's, queues subscription.py's,
+recordings recording.py's, multi-request jobs operations.py's.
 """
 
 from __future__ import annotations
@@ -33,9 +37,10 @@ from pathlib import Path
 from types import TracebackType
 
 import serial
-from mnsu_fw import codec, params
+from mnsu_fw import params
 
 from mnsu import parameters
+from mnsu import wire as codec
 from mnsu.link.decoder import Decoder, LinkStats
 from mnsu.link.errors import (
     CommandRefused,

@@ -10,8 +10,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from mnsu_fw import codec
-
+from mnsu import wire as codec
 from mnsu.protocol import (
     BoardTime,
     Caps,
@@ -266,11 +265,12 @@ def _check_block(block: bytes) -> tuple[int, int, int, bytes] | str | int:
     except codec.CodecError:
         return "cobs"
     m = len(raw)
-    if m < codec.HEADER_SIZE + codec.CRC_SIZE:
+    why = codec.check_frame(raw, m)
+    if why == codec.TOO_SHORT:
         return "short"
-    if (raw[m - 2] | (raw[m - 1] << 8)) != codec.crc16(raw[: m - 2]):
+    if why == codec.BAD_CRC:
         return "crc"
     version, msg_type, seq, t_us = struct.unpack_from(codec.HEADER_FORMAT, raw, 0)
-    if version != codec.PROTOCOL_VERSION:
+    if why == codec.BAD_VERSION:
         return int(version)
     return msg_type, seq, t_us, raw[codec.HEADER_SIZE : m - codec.CRC_SIZE]

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mnsu_fw import codec
-
+from mnsu import wire as codec
 from mnsu.link.client import Link
 from mnsu.link.errors import CommandRefused, LinkError
 from mnsu.link.operations import explain, set_text

@@ -4,8 +4,9 @@ commands are thin shells over these and over Link's own requests)."""
 
 from __future__ import annotations
 
-from mnsu_fw import codec, params
+from mnsu_fw import params
 
+from mnsu import wire as codec
 from mnsu.link.client import Link, check_param
 from mnsu.link.errors import CommandRefused
 from mnsu.link.param_values import parse_value

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from mnsu_fw import codec
-
+from mnsu import wire as codec
 from mnsu.link.decoder import Decoder
 from mnsu.link.errors import LinkError
 from mnsu.protocol import Connection, LogLine, Message

@@ -20,7 +20,7 @@ import struct
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from mnsu_fw import codec
+from mnsu import wire as codec
 
 ANSWERS = (codec.ACK, codec.NACK, codec.PARAM_VALUE)
 PENDING_MAX = 4096  # requests awaiting an answer; the oldest are forgotten beyond this

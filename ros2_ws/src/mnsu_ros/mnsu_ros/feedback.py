@@ -1,6 +1,6 @@
 """Board telemetry and events as the values of the bridge's ROS messages (pure, no rclpy).
 
-Telemetry arrives as a mapping of the wire's field names (`mnsu_fw.codec.TELEMETRY_FIELDS`)
+Telemetry arrives as a mapping of the wire's field names (`mnsu.wire.TELEMETRY_FIELDS`)
 to integers; these functions turn it into SI values with the host's one scaling of each field
 (`mnsu.protocol`). `cpg/neurons` (mnsu_msgs/NeuronState)
 carries, for each neuron (one per sampled ADC channel), its readout voltage (V), its
@@ -15,8 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mnsu_fw import codec
-
+from mnsu import wire as codec
 from mnsu.protocol import adc_to_volts, cdeg_to_deg, q15_to_unit
 
 
