@@ -114,6 +114,13 @@ class Emulator:
         self.models = [
             UnitModel(spec, tau_groups[i], rall[i]) for i, spec in enumerate(board.neurons)
         ]
+        # Running sums of synaptic input per postsynaptic unit and tau group: the group's
+        # current is W-weighted activations summed, sum_k W_k*s_k(t), kept as one value at
+        # one time (every synapse in a group decays with the same tau), so a spike costs
+        # O(fan-out) instead of re-summing every incoming synapse of every target.
+        self._group_sum = [[0.0] * len(groups) for groups in tau_groups]
+        self._group_time = [[0.0] * len(groups) for groups in tau_groups]
+        self._group_tau = [list(groups) for groups in tau_groups]
         self._incoming: list[list[Synapse]] = [[] for _ in range(n)]
         self._outgoing: list[list[Synapse]] = [[] for _ in range(n)]
         for syn in self.synapses:
@@ -356,12 +363,14 @@ class Emulator:
             self._restart(i, t, self.segments[i].value(t), self.segments[i].on)
 
     def _syn_currents(self, i: int, t: float) -> list[float]:
-        out = [0.0] * len(self.models[i].rates)
+        """Synaptic current of each tau group of unit i at t (A), from the running sums."""
         exp = math.exp
-        for syn in self._incoming[i]:
-            if syn.s != 0.0:  # Synapse.activation, inlined (once per restart and synapse)
-                out[syn.group] += syn.W * syn.s * exp(-(t - syn.ts) / syn.tau)
-        return out
+        return [
+            total * exp(-(t - t_sum) / tau) if total != 0.0 else 0.0
+            for total, t_sum, tau in zip(
+                self._group_sum[i], self._group_time[i], self._group_tau[i], strict=True
+            )
+        ]
 
     def _restart(self, i: int, t: float, x: list[float], on: bool) -> None:
         # rebase sets every slot, so skip Segment.__init__'s empty lists (hot path)
@@ -479,6 +488,12 @@ class Emulator:
         s = syn.activation(t)
         syn.s = s + syn.alpha * (1.0 - s)
         syn.ts = t
+        sums = self._group_sum[syn.post]
+        times = self._group_time[syn.post]
+        g = syn.group
+        decayed = sums[g] * math.exp(-(t - times[g]) / syn.tau) if sums[g] != 0.0 else 0.0
+        sums[g] = decayed + syn.W * (syn.s - s)
+        times[g] = t
         if self.record:
             syn.jumps.append((t, syn.s))
 
