@@ -457,7 +457,7 @@ class Emulator:
         self._drain()
         self.backend = "compiled"
         # The Python path's public views, backed by the kernel's arrays
-        self.current = self._a.current  # type: ignore[assignment]
+        self.current = self._a.current
         self.segments = [_SegmentView(self, i) for i in range(len(self.models))]  # type: ignore[misc]
         self._sched = _HeapView(self)  # type: ignore[assignment]
 

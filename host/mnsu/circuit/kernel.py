@@ -57,7 +57,7 @@ I_STAMP = 6  # marker for the touched-units list of a spike
 MIN_LOOKAHEAD = 1e-12
 CROSSING_TOLERANCE = 5e-9
 
-FIELDS = (
+FIELDS = (  # noqa: SIM905
     # unit constants
     "V_th V_off V_on read_on R_read R_off V_retr retr_win min_off on_delay adapt_b I_noise "
     "noise_dt I_bias_d size idx_w general adaptive n_groups "
@@ -88,14 +88,14 @@ class StateType(types.StructRef):
     """The kernel's state: the arrays, passed to compiled functions as one pointer."""
 
     def preprocess_fields(self, fields: Any) -> Any:
-        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)  # type: ignore[no-untyped-call]
 
 
-class StateProxy(structref.StructRefProxy):  # type: ignore[misc]
+class StateProxy(structref.StructRefProxy):
     pass
 
 
-STATE_TYPE = StateType(
+STATE_TYPE = StateType(  # type: ignore[no-untyped-call]
     [
         ("V_th", types.Array(types.float64, 1, "C")),
         ("V_off", types.Array(types.float64, 1, "C")),
@@ -207,14 +207,14 @@ STATE_TYPE = StateType(
         ("mark", types.Array(types.int64, 1, "C")),
     ]
 )
-structref.define_boxing(StateType, StateProxy)
+structref.define_boxing(StateType, StateProxy)  # type: ignore[no-untyped-call]
 
 jit = numba.njit(cache=True, nogil=True)
 
 
 @jit
 def _new(arrays: Any) -> Any:
-    st = structref.new(STATE_TYPE)
+    st: Any = structref.new(STATE_TYPE)  # type: ignore[call-arg]
     st.V_th = arrays[0]
     st.V_off = arrays[1]
     st.V_on = arrays[2]
@@ -359,7 +359,7 @@ def seg_value(S: Any, i: int, t: float, out: Any) -> None:
 @jit
 def seg_voltage(S: Any, i: int, t: float) -> float:
     dt = t - S.seg_t0[i]
-    v = S.seg_vc[i]
+    v: float = S.seg_vc[i]
     for k in range(S.seg_nr[i]):
         v += S.seg_rv[i, k] * math.exp(S.seg_rr[i, k] * dt)
     for k in range(S.seg_nc[i]):
@@ -377,7 +377,9 @@ def derivative_signs(S: Any, i: int) -> None:
             b = c * r
             # insertion sort by (rate, b)
             j = nt
-            while j > 0 and (S.sg_r[i, j - 1] > r or (S.sg_r[i, j - 1] == r and S.sg_b[i, j - 1] > b)):
+            while j > 0 and (
+                S.sg_r[i, j - 1] > r or (S.sg_r[i, j - 1] == r and S.sg_b[i, j - 1] > b)
+            ):
                 S.sg_r[i, j] = S.sg_r[i, j - 1]
                 S.sg_b[i, j] = S.sg_b[i, j - 1]
                 j -= 1
@@ -628,9 +630,7 @@ def newton_ahead(
         zeros = 1
     if zeros > 1:
         return 0, 0.0, False
-    if direction * (level - S.seg_vc[i]) >= 0.0 and (
-        slope < 0.0 or zeros == 0 or last * dv > 0.0
-    ):
+    if direction * (level - S.seg_vc[i]) >= 0.0 and (slope < 0.0 or zeros == 0 or last * dv > 0.0):
         return 1, math.inf, False
     if slope < 0.0:
         return 0, 0.0, False
@@ -639,9 +639,9 @@ def newton_ahead(
     for _ in range(12):
         bend = direction * d2v
         if bend < 0.0:
-            k = -bend / slope
-            q = gap * k / slope
-            x_new = x - math.log1p(-q) / k if q < 1.0 else x + gap / slope
+            rate = -bend / slope
+            q = gap * rate / slope
+            x_new = x - math.log1p(-q) / rate if q < 1.0 else x + gap / slope
         else:
             x_new = x + 2.0 * gap / (slope + math.sqrt(slope * slope + 2.0 * bend * gap))
         if hi != math.inf:
@@ -1089,9 +1089,8 @@ def handle(S: Any, kind: int, a: int, b: int, f: float, t: float) -> None:
         add_unit_current(S, a, draw - S.noise[a], t)
         S.noise[a] = draw
         schedule(S, t + S.noise_dt[a], NOISE, a, 0, 0.0)
-    elif kind == WINDOW_END:
-        if not S.blocked[a] and not S.seg_on[a] and t >= S.retr_until[a]:
-            plan_check(S, a, t)
+    elif kind == WINDOW_END and not S.blocked[a] and not S.seg_on[a] and t >= S.retr_until[a]:
+        plan_check(S, a, t)
 
 
 @jit
@@ -1152,9 +1151,10 @@ def init(S: Any, x0: Any, noisy: Any) -> None:
 @jit
 def readout(S: Any, i: int, t: float) -> float:
     v = seg_voltage(S, i, t)
-    if S.seg_on[i]:
-        return max(v - S.V_on[i], 0.0) * S.read_on[i]
-    return v * S.R_read[i] / S.R_off[i]
+    out: float = (
+        max(v - S.V_on[i], 0.0) * S.read_on[i] if S.seg_on[i] else v * S.R_read[i] / S.R_off[i]
+    )
+    return out
 
 
 # ----------------------------------------------------------------------------- building
@@ -1171,7 +1171,7 @@ def unsupported(emu: Any) -> str | None:
 
 
 def build(emu: Any, heap: int = 256, spikes: int = 4096) -> tuple[Any, Any, Any, int]:
-    """(S, its arrays, initial states, max pushes per event) from an Emulator's models and synapses."""
+    """(S, its arrays, initial states, max pushes per event) from an Emulator's models."""
     models = emu.models
     n = len(models)
     ns = max(m.size for m in models)
