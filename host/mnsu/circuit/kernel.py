@@ -340,57 +340,70 @@ def _set_heap(S: Any, h_t: Any, h_seq: Any, h_kind: Any, h_a: Any, h_b: Any, h_f
 @jit
 def seg_value(S: Any, i: int, t: float, out: Any) -> None:
     """The state vector of unit i at t into out[0:size] (Segment.value)."""
+    seg_cr_ = S.seg_cr[i]
+    seg_cx_ = S.seg_cx[i]
+    seg_rr_ = S.seg_rr[i]
+    seg_rx_ = S.seg_rx[i]
+    seg_xc_ = S.seg_xc[i]
+    ee_ = S.ee
+    zz_ = S.zz
     dt = t - S.seg_t0[i]
     nr = S.seg_nr[i]
     nc = S.seg_nc[i]
     for k in range(nr):
-        S.ee[k] = math.exp(S.seg_rr[i, k] * dt)
+        ee_[k] = math.exp(seg_rr_[k] * dt)
     for k in range(nc):
-        S.zz[k] = cmath.exp(S.seg_cr[i, k] * dt)
+        zz_[k] = cmath.exp(seg_cr_[k] * dt)
     for j in range(S.size[i]):
-        x = S.seg_xc[i, j]
+        x = seg_xc_[j]
         for k in range(nr):
-            x += S.seg_rx[i, j, k] * S.ee[k]
+            x += seg_rx_[j, k] * ee_[k]
         for k in range(nc):
-            x += 2.0 * (S.seg_cx[i, j, k] * S.zz[k]).real
+            x += 2.0 * (seg_cx_[j, k] * zz_[k]).real
         out[j] = x
 
 
 @jit
 def seg_voltage(S: Any, i: int, t: float) -> float:
+    seg_cr_ = S.seg_cr[i]
+    seg_cv_ = S.seg_cv[i]
+    seg_rr_ = S.seg_rr[i]
+    seg_rv_ = S.seg_rv[i]
     dt = t - S.seg_t0[i]
     v: float = S.seg_vc[i]
     for k in range(S.seg_nr[i]):
-        v += S.seg_rv[i, k] * math.exp(S.seg_rr[i, k] * dt)
+        v += seg_rv_[k] * math.exp(seg_rr_[k] * dt)
     for k in range(S.seg_nc[i]):
-        v += 2.0 * (S.seg_cv[i, k] * cmath.exp(S.seg_cr[i, k] * dt)).real
+        v += 2.0 * (seg_cv_[k] * cmath.exp(seg_cr_[k] * dt)).real
     return v
 
 
 @jit
 def derivative_signs(S: Any, i: int) -> None:
+    seg_rr_ = S.seg_rr[i]
+    seg_rv_ = S.seg_rv[i]
+    sg_b_ = S.sg_b[i]
+    sg_r_ = S.sg_r[i]
     nt = 0
     for k in range(S.seg_nr[i]):
-        c = S.seg_rv[i, k]
+        c = seg_rv_[k]
         if c != 0.0:
-            r = S.seg_rr[i, k]
+            r = seg_rr_[k]
             b = c * r
             # insertion sort by (rate, b)
             j = nt
-            while j > 0 and (
-                S.sg_r[i, j - 1] > r or (S.sg_r[i, j - 1] == r and S.sg_b[i, j - 1] > b)
-            ):
-                S.sg_r[i, j] = S.sg_r[i, j - 1]
-                S.sg_b[i, j] = S.sg_b[i, j - 1]
+            while j > 0 and (sg_r_[j - 1] > r or (sg_r_[j - 1] == r and sg_b_[j - 1] > b)):
+                sg_r_[j] = sg_r_[j - 1]
+                sg_b_[j] = sg_b_[j - 1]
                 j -= 1
-            S.sg_r[i, j] = r
-            S.sg_b[i, j] = b
+            sg_r_[j] = r
+            sg_b_[j] = b
             nt += 1
     S.sg_nt[i] = nt
     changes = 0
-    positive = S.sg_b[i, 0] > 0.0 if nt > 0 else False
+    positive = sg_b_[0] > 0.0 if nt > 0 else False
     for k in range(nt):
-        if (S.sg_b[i, k] > 0.0) != positive:
+        if (sg_b_[k] > 0.0) != positive:
             positive = not positive
             changes += 1
     if nt == 0:
@@ -399,21 +412,23 @@ def derivative_signs(S: Any, i: int) -> None:
         S.sg_last[i] = 0.0
         return  # (not cached, as in the Python path: recomputed, same result)
     S.sg_changes[i] = changes
-    S.sg_first[i] = math.copysign(1.0, S.sg_b[i, 0])
-    S.sg_last[i] = math.copysign(1.0, S.sg_b[i, nt - 1])
+    S.sg_first[i] = math.copysign(1.0, sg_b_[0])
+    S.sg_last[i] = math.copysign(1.0, sg_b_[nt - 1])
     S.sg_valid[i] = 1
 
 
 @jit
 def real_derivatives(S: Any, i: int, dt: float) -> tuple[float, float, float, float, float]:
+    seg_rr_ = S.seg_rr[i]
+    seg_rv_ = S.seg_rv[i]
     v = S.seg_vc[i]
     dv = 0.0
     size = 0.0
     d2v = 0.0
     curv = 0.0
     for k in range(S.seg_nr[i]):
-        r = S.seg_rr[i, k]
-        term = S.seg_rv[i, k] * math.exp(r * dt)
+        r = seg_rr_[k]
+        term = seg_rv_[k] * math.exp(r * dt)
         v += term
         term *= r
         dv += term
@@ -428,6 +443,10 @@ def real_derivatives(S: Any, i: int, dt: float) -> tuple[float, float, float, fl
 def solve_crossing(
     S: Any, i: int, lo: float, hi: float, x: float, level: float, direction: float
 ) -> float:
+    seg_cr_ = S.seg_cr[i]
+    seg_cv_ = S.seg_cv[i]
+    seg_rr_ = S.seg_rr[i]
+    seg_rv_ = S.seg_rv[i]
     if not lo <= x <= hi:
         x = 0.5 * (lo + hi)
     t0 = S.seg_t0[i]
@@ -436,13 +455,13 @@ def solve_crossing(
         v = S.seg_vc[i]
         dv = 0.0
         for k in range(S.seg_nr[i]):
-            rk = S.seg_rr[i, k]
-            term = S.seg_rv[i, k] * math.exp(rk * dt)
+            rk = seg_rr_[k]
+            term = seg_rv_[k] * math.exp(rk * dt)
             v += term
             dv += term * rk
         for k in range(S.seg_nc[i]):
-            rc = S.seg_cr[i, k]
-            zterm = S.seg_cv[i, k] * cmath.exp(rc * dt)
+            rc = seg_cr_[k]
+            zterm = seg_cv_[k] * cmath.exp(rc * dt)
             v += 2.0 * zterm.real
             dv += 2.0 * (zterm * rc).real
         f = direction * (level - v)
@@ -466,8 +485,10 @@ def solve_crossing(
 def single_mode_bound(
     S: Any, i: int, dt: float, level: float, direction: float
 ) -> tuple[float, float, float, float]:
-    c = S.seg_rv[i, 0]
-    r = S.seg_rr[i, 0]
+    seg_rr_ = S.seg_rr[i]
+    seg_rv_ = S.seg_rv[i]
+    c = seg_rv_[0]
+    r = seg_rr_[0]
     vc = S.seg_vc[i]
     term = c * math.exp(r * dt)
     gap = direction * (level - vc - term)
@@ -484,6 +505,12 @@ def single_mode_bound(
 def step_bound(
     S: Any, i: int, t: float, level: float, direction: float
 ) -> tuple[float, float, float, float]:
+    seg_cr_ = S.seg_cr[i]
+    seg_cv_ = S.seg_cv[i]
+    seg_rr_ = S.seg_rr[i]
+    seg_rv_ = S.seg_rv[i]
+    tta_ = S.tta
+    ttr_ = S.ttr
     dt = t - S.seg_t0[i]
     nr = S.seg_nr[i]
     nc = S.seg_nc[i]
@@ -499,8 +526,8 @@ def step_bound(
     away = 0.0
     ntt = 0
     for k in range(nr):
-        rk = S.seg_rr[i, k]
-        term = S.seg_rv[i, k] * math.exp(rk * dt)
+        rk = seg_rr_[k]
+        term = seg_rv_[k] * math.exp(rk * dt)
         v += term
         t1 = term * rk
         dv += t1
@@ -512,14 +539,14 @@ def step_bound(
         dterm = direction * term
         if dterm < 0.0:
             toward -= dterm
-            S.tta[ntt] = -dterm
-            S.ttr[ntt] = rk
+            tta_[ntt] = -dterm
+            ttr_[ntt] = rk
             ntt += 1
         else:
             away += dterm
     for k in range(nc):
-        rc = S.seg_cr[i, k]
-        zterm = S.seg_cv[i, k] * cmath.exp(rc * dt)
+        rc = seg_cr_[k]
+        zterm = seg_cv_[k] * cmath.exp(rc * dt)
         v += 2.0 * zterm.real
         dv += 2.0 * (zterm * rc).real
         d2v += 2.0 * (zterm * rc * rc).real
@@ -557,9 +584,9 @@ def step_bound(
             f = -need
             df = 0.0
             for k in range(ntt):
-                x = S.tta[k] * math.exp(S.ttr[k] * h_mono)
+                x = tta_[k] * math.exp(ttr_[k] * h_mono)
                 f += x
-                df += x * S.ttr[k]
+                df += x * ttr_[k]
             if f <= 1e-12 * need or df >= 0.0:
                 break
             h_mono -= f / df
@@ -571,6 +598,10 @@ def newton_ahead(
     S: Any, i: int, t: float, level: float, direction: float
 ) -> tuple[int, float, bool]:
     """(found, time, crossing); found 0 stands for the Python path's None."""
+    seg_rr_ = S.seg_rr[i]
+    seg_rv_ = S.seg_rv[i]
+    sg_b_ = S.sg_b[i]
+    sg_r_ = S.sg_r[i]
     if S.sg_valid[i] == 0:
         derivative_signs(S, i)
     changes = S.sg_changes[i]
@@ -584,8 +615,8 @@ def newton_ahead(
     d2v = 0.0
     curv = 0.0
     for k in range(S.seg_nr[i]):
-        r = S.seg_rr[i, k]
-        term = S.seg_rv[i, k] * math.exp(r * dt)
+        r = seg_rr_[k]
+        term = seg_rv_[k] * math.exp(r * dt)
         v += term
         term *= r
         dv += term
@@ -601,11 +632,11 @@ def newton_ahead(
     zeros = changes - (1 if first * dv < 0.0 else 0)
     x = t
     if zeros == 2 and slope < 0.0 and nt == 3:
-        r_f = S.sg_r[i, 0]
-        b_f = S.sg_b[i, 0]
-        r_m = S.sg_r[i, 1]
-        r_s = S.sg_r[i, 2]
-        b_s = S.sg_b[i, 2]
+        r_f = sg_r_[0]
+        b_f = sg_b_[0]
+        r_m = sg_r_[1]
+        r_s = sg_r_[2]
+        b_s = sg_b_[2]
         ratio = -b_s * (r_s - r_m) / (b_f * (r_f - r_m))
         if not ratio > 0.0:
             return 0, 0.0, False
@@ -700,31 +731,39 @@ def next_event(S: Any, i: int, t: float, level: float, direction: float) -> tupl
 @jit
 def rebase(S: Any, i: int, t0: float, x0: Any, on: bool, current: float) -> None:
     """A new segment of unit i at t0 from state x0 (unit_dynamics.rebase)."""
+    seg_cr_ = S.seg_cr[i]
+    seg_cv_ = S.seg_cv[i]
+    seg_cx_ = S.seg_cx[i]
+    seg_rr_ = S.seg_rr[i]
+    seg_rv_ = S.seg_rv[i]
+    seg_rx_ = S.seg_rx[i]
+    seg_xc_ = S.seg_xc[i]
+    csyn_ = S.csyn
     s = 1 if on else 0
     S.seg_t0[i] = t0
     S.seg_on[i] = s
     S.sg_valid[i] = 0
     ng = S.n_groups[i]
-    syn = S.csyn
+    syn = csyn_
     if S.general[i]:
         n = S.size[i]
         i_dend = S.I_bias_d[i]
         i_soma = current + S.gen_e[i, s]
         for j in range(n):
-            S.seg_xc[i, j] = i_soma * S.k_soma[i, s, j] + i_dend * S.k_dend[i, s, j]
+            seg_xc_[j] = i_soma * S.k_soma[i, s, j] + i_dend * S.k_dend[i, s, j]
         h = S.xs  # x0 is read before: h overwrites a scratch copy
         for j in range(n):
-            h[j] = x0[j] - S.seg_xc[i, j]
+            h[j] = x0[j] - seg_xc_[j]
         nr = 0
         nc = 0
         for g in range(ng):
             c = syn[g]
             if c == 0.0:
                 continue
-            S.seg_rr[i, nr] = S.forced_lam[i, s, g]
+            seg_rr_[nr] = S.forced_lam[i, s, g]
             for j in range(n):
                 y = c * S.forced_vec[i, s, g, j]
-                S.seg_rx[i, j, nr] = y
+                seg_rx_[j, nr] = y
                 h[j] -= y
             nr += 1
         for m in range(S.n_modes[i, s]):
@@ -732,22 +771,22 @@ def rebase(S: Any, i: int, t0: float, x0: Any, on: bool, current: float) -> None
             for j in range(n):
                 alpha = alpha + S.mode_left[i, s, m, j] * h[j]
             if S.mode_pair[i, s, m]:
-                S.seg_cr[i, nc] = S.mode_nu[i, s, m]
+                seg_cr_[nc] = S.mode_nu[i, s, m]
                 for j in range(n):
-                    S.seg_cx[i, j, nc] = alpha * S.mode_right[i, s, m, j]
+                    seg_cx_[j, nc] = alpha * S.mode_right[i, s, m, j]
                 nc += 1
             else:
-                S.seg_rr[i, nr] = S.mode_nu[i, s, m].real
+                seg_rr_[nr] = S.mode_nu[i, s, m].real
                 for j in range(n):
-                    S.seg_rx[i, j, nr] = (alpha * S.mode_right[i, s, m, j]).real
+                    seg_rx_[j, nr] = (alpha * S.mode_right[i, s, m, j]).real
                 nr += 1
         S.seg_nr[i] = nr
         S.seg_nc[i] = nc
-        S.seg_vc[i] = S.seg_xc[i, 0]
+        S.seg_vc[i] = seg_xc_[0]
         for k in range(nr):
-            S.seg_rv[i, k] = S.seg_rx[i, 0, k]
+            seg_rv_[k] = seg_rx_[0, k]
         for k in range(nc):
-            S.seg_cv[i, k] = S.seg_cx[i, 0, k]
+            seg_cv_[k] = seg_cx_[0, k]
         return
     drive = current + S.st_e[i, s]
     v0 = x0[0]
@@ -769,9 +808,9 @@ def rebase(S: Any, i: int, t0: float, x0: Any, on: bool, current: float) -> None
             continue
         fv = S.particular[i, s, g, 0]
         fw = S.particular[i, s, g, 1]
-        S.seg_rx[i, 0, nr] = c * fv
-        S.seg_rx[i, 1, nr] = c * fw
-        S.seg_rr[i, nr] = S.particular[i, s, g, 2]
+        seg_rx_[0, nr] = c * fv
+        seg_rx_[1, nr] = c * fw
+        seg_rr_[nr] = S.particular[i, s, g, 2]
         hv -= c * fv
         hw -= c * fw
         nr += 1
@@ -783,12 +822,12 @@ def rebase(S: Any, i: int, t0: float, x0: Any, on: bool, current: float) -> None
             w2 = S.real_modes[i, s, 3]
             b1 = (hw - hv * w2) / (w1 - w2)
             b2 = hv - b1
-            S.seg_rx[i, 0, nr] = b1
-            S.seg_rx[i, 0, nr + 1] = b2
-            S.seg_rx[i, 1, nr] = b1 * w1
-            S.seg_rx[i, 1, nr + 1] = b2 * w2
-            S.seg_rr[i, nr] = r1
-            S.seg_rr[i, nr + 1] = r2
+            seg_rx_[0, nr] = b1
+            seg_rx_[0, nr + 1] = b2
+            seg_rx_[1, nr] = b1 * w1
+            seg_rx_[1, nr + 1] = b2 * w2
+            seg_rr_[nr] = r1
+            seg_rr_[nr + 1] = r2
             nr += 2
         else:
             nu1 = S.st_nu1[i, s]
@@ -798,44 +837,44 @@ def rebase(S: Any, i: int, t0: float, x0: Any, on: bool, current: float) -> None
             a1 = (hw - hv * cw2) / (cw1 - cw2)
             a2 = hv - a1
             if nu1.imag != 0.0:
-                S.seg_cx[i, 0, nc] = a1
-                S.seg_cx[i, 1, nc] = a1 * cw1
-                S.seg_cr[i, nc] = nu1
+                seg_cx_[0, nc] = a1
+                seg_cx_[1, nc] = a1 * cw1
+                seg_cr_[nc] = nu1
                 nc += 1
             else:
-                S.seg_rx[i, 0, nr] = a1.real
-                S.seg_rx[i, 1, nr] = (a1 * cw1).real
-                S.seg_rr[i, nr] = nu1.real
+                seg_rx_[0, nr] = a1.real
+                seg_rx_[1, nr] = (a1 * cw1).real
+                seg_rr_[nr] = nu1.real
                 nr += 1
-                S.seg_rx[i, 0, nr] = a2.real
-                S.seg_rx[i, 1, nr] = (a2 * cw2).real
-                S.seg_rr[i, nr] = nu2.real
+                seg_rx_[0, nr] = a2.real
+                seg_rx_[1, nr] = (a2 * cw2).real
+                seg_rr_[nr] = nu2.real
                 nr += 1
-        S.seg_xc[i, 0] = vc
-        S.seg_xc[i, 1] = wc
+        seg_xc_[0] = vc
+        seg_xc_[1] = wc
     else:
-        S.seg_rx[i, 0, nr] = hv
-        S.seg_rr[i, nr] = S.st_nu1[i, s].real
+        seg_rx_[0, nr] = hv
+        seg_rr_[nr] = S.st_nu1[i, s].real
         nr += 1
-        S.seg_xc[i, 0] = vc
+        seg_xc_[0] = vc
     S.seg_nr[i] = nr
     S.seg_nc[i] = nc
     S.seg_vc[i] = vc
     for k in range(nr):
-        S.seg_rv[i, k] = S.seg_rx[i, 0, k]
+        seg_rv_[k] = seg_rx_[0, k]
     for k in range(nc):
-        S.seg_cv[i, k] = S.seg_cx[i, 0, k]
+        seg_cv_[k] = seg_cx_[0, k]
 
 
 # ----------------------------------------------------------------------------- queues
 @jit
-def _better(S: Any, a: int, b: int) -> int:
+def _better(chk_t: Any, a: int, b: int) -> int:
     if a < 0:
         return b
     if b < 0:
         return a
-    ta = S.chk_t[a]
-    tb = S.chk_t[b]
+    ta = chk_t[a]
+    tb = chk_t[b]
     if ta < tb or (ta == tb and a < b):
         return a
     if tb < ta:
@@ -845,17 +884,25 @@ def _better(S: Any, a: int, b: int) -> int:
 
 @jit
 def set_check(S: Any, i: int, when: float, crossing: bool) -> None:
-    S.chk_t[i] = when
+    chk_t = S.chk_t
+    tree = S.tree
+    chk_t[i] = when
     S.chk_x[i] = 1 if crossing else 0
-    p = S.tree.shape[0] // 2
+    p = tree.shape[0] // 2
     k = (p + i) // 2
     while k >= 1:
-        S.tree[k] = _better(S, S.tree[2 * k], S.tree[2 * k + 1])
+        tree[k] = _better(chk_t, tree[2 * k], tree[2 * k + 1])
         k //= 2
 
 
 @jit
 def schedule(S: Any, t: float, kind: int, a: int, b: int, f: float) -> None:
+    h_t = S.h_t
+    h_seq = S.h_seq
+    h_kind = S.h_kind
+    h_a = S.h_a
+    h_b = S.h_b
+    h_f = S.h_f
     ist = S.ist
     ist[I_SEQ] += 1
     seq = ist[I_SEQ]
@@ -864,69 +911,79 @@ def schedule(S: Any, t: float, kind: int, a: int, b: int, f: float) -> None:
     k = n
     while k > 0:
         parent = (k - 1) // 2
-        pt = S.h_t[parent]
-        if pt < t or (pt == t and S.h_seq[parent] < seq):
+        pt = h_t[parent]
+        if pt < t or (pt == t and h_seq[parent] < seq):
             break
-        S.h_t[k] = pt
-        S.h_seq[k] = S.h_seq[parent]
-        S.h_kind[k] = S.h_kind[parent]
-        S.h_a[k] = S.h_a[parent]
-        S.h_b[k] = S.h_b[parent]
-        S.h_f[k] = S.h_f[parent]
+        h_t[k] = pt
+        h_seq[k] = h_seq[parent]
+        h_kind[k] = h_kind[parent]
+        h_a[k] = h_a[parent]
+        h_b[k] = h_b[parent]
+        h_f[k] = h_f[parent]
         k = parent
-    S.h_t[k] = t
-    S.h_seq[k] = seq
-    S.h_kind[k] = kind
-    S.h_a[k] = a
-    S.h_b[k] = b
-    S.h_f[k] = f
+    h_t[k] = t
+    h_seq[k] = seq
+    h_kind[k] = kind
+    h_a[k] = a
+    h_b[k] = b
+    h_f[k] = f
 
 
 @jit
 def _pop(S: Any) -> None:
+    h_t = S.h_t
+    h_seq = S.h_seq
+    h_kind = S.h_kind
+    h_a = S.h_a
+    h_b = S.h_b
+    h_f = S.h_f
     n = S.ist[I_HSIZE] - 1
     S.ist[I_HSIZE] = n
     if n == 0:
         return
-    t = S.h_t[n]
-    seq = S.h_seq[n]
-    kind = S.h_kind[n]
-    a = S.h_a[n]
-    b = S.h_b[n]
-    f = S.h_f[n]
+    t = h_t[n]
+    seq = h_seq[n]
+    kind = h_kind[n]
+    a = h_a[n]
+    b = h_b[n]
+    f = h_f[n]
     k = 0
     while True:
         c = 2 * k + 1
         if c >= n:
             break
         if c + 1 < n and (
-            S.h_t[c + 1] < S.h_t[c] or (S.h_t[c + 1] == S.h_t[c] and S.h_seq[c + 1] < S.h_seq[c])
+            h_t[c + 1] < h_t[c] or (h_t[c + 1] == h_t[c] and h_seq[c + 1] < h_seq[c])
         ):
             c += 1
-        if S.h_t[c] < t or (S.h_t[c] == t and S.h_seq[c] < seq):
-            S.h_t[k] = S.h_t[c]
-            S.h_seq[k] = S.h_seq[c]
-            S.h_kind[k] = S.h_kind[c]
-            S.h_a[k] = S.h_a[c]
-            S.h_b[k] = S.h_b[c]
-            S.h_f[k] = S.h_f[c]
+        if h_t[c] < t or (h_t[c] == t and h_seq[c] < seq):
+            h_t[k] = h_t[c]
+            h_seq[k] = h_seq[c]
+            h_kind[k] = h_kind[c]
+            h_a[k] = h_a[c]
+            h_b[k] = h_b[c]
+            h_f[k] = h_f[c]
             k = c
         else:
             break
-    S.h_t[k] = t
-    S.h_seq[k] = seq
-    S.h_kind[k] = kind
-    S.h_a[k] = a
-    S.h_b[k] = b
-    S.h_f[k] = f
+    h_t[k] = t
+    h_seq[k] = seq
+    h_kind[k] = kind
+    h_a[k] = a
+    h_b[k] = b
+    h_f[k] = f
 
 
 # ----------------------------------------------------------------------------- events
 @jit
 def syn_currents(S: Any, i: int, t: float) -> None:
+    gsum_ = S.gsum[i]
+    gtau_ = S.gtau[i]
+    gtime_ = S.gtime[i]
+    csyn_ = S.csyn
     for g in range(S.n_groups[i]):
-        total = S.gsum[i, g]
-        S.csyn[g] = total * math.exp(-(t - S.gtime[i, g]) / S.gtau[i, g]) if total != 0.0 else 0.0
+        total = gsum_[g]
+        csyn_[g] = total * math.exp(-(t - gtime_[g]) / gtau_[g]) if total != 0.0 else 0.0
 
 
 @jit
