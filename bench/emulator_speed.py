@@ -322,8 +322,8 @@ def main() -> int:
         ok = rate >= goal
         misses += not ok
         print(
-            f"  {label:<24}{py_rate:10.1f}{py_cost * 1e6:8.1f}{rate:11.0f}{cost * 1e6:7.2f}"
-            f"{rate / py_rate:7.0f}{eu_rate:11.0f}{eu_cost * 1e6:7.2f}{rate / eu_rate:9.2f}"
+            f"  {label:<24}{py_rate:10.3g}{py_cost * 1e6:8.4g}{rate:11.4g}{cost * 1e6:7.3g}"
+            f"{rate / py_rate:7.3g}{eu_rate:11.4g}{eu_cost * 1e6:7.4g}{rate / eu_rate:9.3g}"
             f"   >= {goal:.0f}x: {'meets' if ok else 'MISSES'}"
         )
 
