@@ -1416,3 +1416,30 @@ def grow_heap(S: Any, arrays: Any) -> Any:
         fields[name] = new
     _set_heap(S, *(fields[name] for name in ("h_t", "h_seq", "h_kind", "h_a", "h_b", "h_f")))
     return arrays._replace(**fields)
+
+
+def warm() -> None:
+    """Compile (first run in a source tree, about a minute) or load every compiled entry point,
+    so that later processes, e.g. subprocesses under a timeout, find them cached."""
+    from pathlib import Path
+
+    from mnsu.circuit.board import load_board
+    from mnsu.circuit.emulator import Emulator
+
+    examples = Path(__file__).resolve().parents[3] / "examples"
+    for name in ("leg.yaml", "bursting.yaml"):
+        path = examples / name
+        if not path.exists():
+            return
+        emu = Emulator(load_board(path), backend="compiled")
+        emu.advance(0.01)
+        if name == "leg.yaml":
+            emu.set_drive(0.5)
+            emu.touchdown()
+            emu.inject(0, 1e-6)
+        emu.advance(0.01)
+        for channel in emu.adc_channels:
+            emu.read_adc(channel)
+        emu.voltage(0)
+        emu.segments[0].value(emu.t)
+        emu._a = grow_heap(emu._k, emu._a)
