@@ -13,3 +13,12 @@ EXAMPLES = ROOT / "examples"
 @pytest.fixture
 def examples() -> Path:
     return EXAMPLES
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernel() -> None:
+    """The emulator's compiled event loop, compiled or loaded once before any test (a fresh
+    tree compiles it in about a minute; subprocesses started under timeouts then load it)."""
+    from mnsu.circuit.kernel import warm
+
+    warm()

@@ -90,6 +90,6 @@ def add_regimes(
     """
     rules = RegimeRules(burst_gap=burst_gap)
     for i, name in enumerate(emu.names):
-        on = at_end and emu.segments[i].on
+        on = at_end and emu.device_on(i)
         regime = classify(emu.spikes[i], emu.spike_ends[i], stop, start, on, rules)
         figures["neurons"][name]["regime"] = regime.regime

@@ -162,7 +162,7 @@ def run_point(point: Point) -> dict[str, dict[str, Any]]:
             emu.spike_ends[i],
             point.duration,
             point.transient,
-            emu.segments[i].on,
+            emu.device_on(i),
             point.rules,
         ).as_dict()
         for i, name in enumerate(emu.names)

@@ -23,6 +23,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from mnsu.circuit.adc import adc_code
 from mnsu.circuit.board import Board, ProbeSpec
 from mnsu.circuit.unit_dynamics import Segment, UnitModel, rebase
@@ -36,6 +38,10 @@ _PULSE_END = 4  # (input index, version)
 _NOISE = 5  # unit index: draw the next membrane-noise current
 _WINDOW_END = 6  # unit index: the device's re-trigger window after turn-off closes
 _TRAIN_ONSET = 7  # (input index, pulse number): a step/pulse input's next onset
+
+# Which event loop runs: "auto" (compiled where the board's features allow, else Python),
+# "compiled" (an error if it cannot), "python" (the reference path).
+BACKENDS = ("auto", "compiled", "python")
 
 # Smallest look-ahead (s) when rounding leaves a check with no step at all.
 _MIN_LOOKAHEAD = 1e-12
@@ -69,10 +75,45 @@ class Synapse:
         return self.s * math.exp(-(t - self.ts) / self.tau)
 
 
+class _SegmentView:
+    """Unit i's current segment on the compiled path: `on`, `value(t)` and `voltage(t)`."""
+
+    def __init__(self, emu: Emulator, i: int) -> None:
+        self._emu = emu
+        self._i = i
+
+    @property
+    def on(self) -> bool:
+        return bool(self._emu._a.seg_on[self._i])
+
+    def voltage(self, t: float) -> float:
+        return float(self._emu._kernel.seg_voltage(self._emu._k, self._i, t))
+
+    def value(self, t: float) -> list[float]:
+        emu = self._emu
+        out = np.zeros(emu.models[self._i].size)
+        emu._kernel.seg_value(emu._k, self._i, t, out)
+        return [float(x) for x in out]
+
+
+class _HeapView:
+    """The number of scheduled events on the compiled path (len(emu._sched))."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self._emu = emu
+
+    def __len__(self) -> int:
+        return int(self._emu._a.ist[self._emu._kernel.I_HSIZE])
+
+
 class Emulator:
     """The board in software: set inputs, advance time, read spikes, nodes and ADC codes."""
 
-    def __init__(self, board: Board, seed: int = 0, record: bool = False) -> None:
+    def __init__(
+        self, board: Board, seed: int = 0, record: bool = False, backend: str = "auto"
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         self.board = board
         self.names = board.neuron_names
         self.record = record
@@ -114,6 +155,13 @@ class Emulator:
         self.models = [
             UnitModel(spec, tau_groups[i], rall[i]) for i, spec in enumerate(board.neurons)
         ]
+        # Running sums of synaptic input per postsynaptic unit and tau group: the group's
+        # current is W-weighted activations summed, sum_k W_k*s_k(t), kept as one value at
+        # one time (every synapse in a group decays with the same tau), so a spike costs
+        # O(fan-out) instead of re-summing every incoming synapse of every target.
+        self._group_sum = [[0.0] * len(groups) for groups in tau_groups]
+        self._group_time = [[0.0] * len(groups) for groups in tau_groups]
+        self._group_tau = [list(groups) for groups in tau_groups]
         self._incoming: list[list[Synapse]] = [[] for _ in range(n)]
         self._outgoing: list[list[Synapse]] = [[] for _ in range(n)]
         for syn in self.synapses:
@@ -168,6 +216,7 @@ class Emulator:
                 # Lazily: each onset schedules its end and the next onset, so a train of any
                 # count costs memory for one pulse at a time.
                 self._schedule(spec.start, _TRAIN_ONSET, (k, 0))
+        self._synapse_number = {id(syn): k for k, syn in enumerate(self.synapses)}
         self.probes: dict[int, ProbeSpec] = {p.adc: p for p in board.probes}
         self._probe_synapse: dict[int, Synapse] = {}
         self._probe_rall: dict[int, int] = {}  # ADC channel -> two-stage synapse number
@@ -187,6 +236,21 @@ class Emulator:
                     )
                 self._probe_synapse[probe.adc] = out[0]
 
+        # The compiled event loop (mnsu.circuit.kernel) where the board's features allow it:
+        # `backend` says which path runs, `backend_reason` why the Python one (None if not).
+        self.backend = "python"
+        self.backend_reason: str | None = "backend='python' asked for"
+        self._k: Any = None
+        if backend != "python":
+            from mnsu.circuit import kernel
+
+            reason = kernel.unsupported(self)
+            if reason is not None and backend == "compiled":
+                raise ValueError(f"{board.source}: cannot run compiled: {reason}")
+            self.backend_reason = reason
+            if reason is None:
+                self._start_compiled()
+
     # ----------------------------------------------------------------- streaming API
     @property
     def adc_channels(self) -> list[int]:
@@ -199,6 +263,9 @@ class Emulator:
         self.advance_to(self.t + dt)
 
     def advance_to(self, t_end: float) -> None:
+        if self._k is not None:
+            self._advance_compiled(t_end)
+            return
         checks = self._checks
         sched = self._sched
         version = self._version
@@ -227,6 +294,8 @@ class Emulator:
 
     def voltage(self, neuron: int) -> float:
         """Membrane voltage of unit `neuron` now (V)."""
+        if self._k is not None:
+            return float(self._kernel.seg_voltage(self._k, neuron, self.t))
         if self.models[neuron].series:  # segments track V - Vs there
             return self.segments[neuron].value(self.t)[0]
         return self.segments[neuron].voltage(self.t)
@@ -240,7 +309,7 @@ class Emulator:
         if node == "synapse":
             out = self._outgoing[neuron]
             if out:
-                return out[0].activation(self.t)
+                return self._activation(out[0])
             for k, rsyn in enumerate(self.rall_synapses):
                 if rsyn.pre == neuron:
                     return self.synapse_current(k) * self.board.synapses[rsyn.spec].R_s
@@ -257,6 +326,8 @@ class Emulator:
     def readout(self, neuron: int) -> float:
         """Readout voltage I_M * R_read of unit `neuron` now (V): across Ra for an aLIF unit,
         the soma voltage Vs for a unit with a series soma."""
+        if self._k is not None:
+            return float(self._kernel.readout(self._k, neuron, self.t))
         seg = self.segments[neuron]
         model = self.models[neuron]
         if model.series:  # the bursting neuron is read on its soma compartment (NCE23)
@@ -273,7 +344,7 @@ class Emulator:
             k = self._probe_rall[channel]
             volts = self.synapse_current(k) * self.board.synapses[self.rall_synapses[k].spec].R_s
         elif probe.node == "synapse":
-            volts = self._probe_synapse[channel].activation(self.t)
+            volts = self._activation(self._probe_synapse[channel])
         elif probe.node == "membrane":
             volts = self.voltage(neuron)
         else:
@@ -300,6 +371,12 @@ class Emulator:
                 raise ValueError(f"touch-down width must be > 0 s, got {width!r}")
             self._set_level(k, level)
             self._pulse_version[k] += 1
+            if self._k is not None:
+                self._a.pulse_version[k] = self._pulse_version[k]
+                self._kernel.schedule(
+                    self._k, self.t + width, _PULSE_END, k, self._pulse_version[k], 0.0
+                )
+                continue
             self._schedule(self.t + width, _PULSE_END, (k, self._pulse_version[k]))
 
     def _level_inputs(self, kind: str, name: str | None) -> list[int]:
@@ -319,6 +396,11 @@ class Emulator:
             self._set_level(k, level)
 
     def _set_level(self, k: int, level: float) -> None:
+        if self._k is not None:
+            self._ensure_room()
+            self._kernel.set_level(self._k, k, level, self.t)
+            self._drive_level[k] = level
+            return
         delta = self.inputs[k].amplitude * (level - self._drive_level[k])
         self._drive_level[k] = level
         if delta != 0.0:
@@ -339,7 +421,91 @@ class Emulator:
         delta = amps - self._external[i]
         self._external[i] = amps
         if delta != 0.0:
+            if self._k is not None:
+                self._ensure_room()
+                self._kernel.add_unit_current(self._k, i, delta, self.t)
+                return
             self._add_current((i,), delta)
+
+    def device_on(self, neuron: int) -> bool:
+        """Whether unit `neuron`'s device is ON now."""
+        if self._k is not None:
+            return bool(self._a.seg_on[neuron])
+        return self.segments[neuron].on
+
+    # ----------------------------------------------------------------- compiled path
+    def _start_compiled(self) -> None:
+        from mnsu.circuit import kernel
+
+        self._kernel = kernel
+        k, self._a, x0, self._max_push = kernel.build(self)
+        self._k = k
+        noisy = np.array([m.spec.I_noise > 0.0 for m in self.models], dtype=np.int64)
+        if noisy.any():
+            self._refill_noise()
+        kernel.init(k, x0, noisy)
+        for number, spec in enumerate(self.inputs):
+            self._ensure_room()
+            if spec.kind == "drive":
+                self._a.in_level[number] = spec.level
+                kernel.add_current(self._k, number, spec.amplitude * spec.level, 0.0)
+            elif spec.kind in ("step", "pulse") and spec.count > 0:
+                kernel.schedule(self._k, spec.start, _TRAIN_ONSET, number, 0, 0.0)
+        self._drain()
+        self.backend = "compiled"
+        # The Python path's public views, backed by the kernel's arrays
+        self.current = self._a.current
+        self.segments = [_SegmentView(self, i) for i in range(len(self.models))]  # type: ignore[misc]
+        self._sched = _HeapView(self)  # type: ignore[assignment]
+
+    def _refill_noise(self) -> None:
+        """Pre-draw the membrane noise: the Python path's gauss(0, sigma) is 0 + z*sigma."""
+        k = self._a
+        ptr, avail = int(k.ist[self._kernel.I_NZPTR]), int(k.ist[self._kernel.I_NZN])
+        rest = k.noise_z[ptr:avail].copy()
+        k.noise_z[: len(rest)] = rest
+        gauss = self._noise_rng.gauss
+        for j in range(len(rest), len(k.noise_z)):
+            k.noise_z[j] = gauss(0.0, 1.0)
+        k.ist[self._kernel.I_NZPTR] = 0
+        k.ist[self._kernel.I_NZN] = len(k.noise_z)
+
+    def _ensure_room(self) -> None:
+        kernel = self._kernel
+        if self._a.ist[kernel.I_HSIZE] + self._max_push + 2 > self._a.h_t.shape[0]:
+            self._a = kernel.grow_heap(self._k, self._a)
+
+    def _drain(self) -> None:
+        k = self._a
+        count = int(k.ist[self._kernel.I_NSPIKE])
+        if count:
+            units = k.sp_unit[:count].tolist()
+            times = k.sp_t[:count].tolist()
+            kinds = k.sp_kind[:count].tolist()
+            for unit, t, kind in zip(units, times, kinds, strict=True):
+                (self.spike_ends if kind else self.spikes)[unit].append(t)
+            k.ist[self._kernel.I_NSPIKE] = 0
+        self.events_processed = int(k.ist[self._kernel.I_EVENTS])
+
+    def _advance_compiled(self, t_end: float) -> None:
+        kernel = self._kernel
+        while True:
+            code = kernel.run(self._k, t_end, self._max_push)
+            if code == kernel.GROW_HEAP:
+                self._a = kernel.grow_heap(self._k, self._a)
+            elif code == kernel.NEED_NOISE:
+                self._refill_noise()
+            self._drain()
+            if code == kernel.DONE:
+                break
+        self.t = t_end
+
+    def _activation(self, syn: Synapse) -> float:
+        if self._k is None:
+            return syn.activation(self.t)
+        k = self._a
+        number = self._synapse_number[id(syn)]
+        return float(k.syn_s[number]) * math.exp(-(self.t - float(k.syn_ts[number])) / syn.tau)
 
     # ----------------------------------------------------------------- internals
     def _schedule(self, t: float, kind: int, data: Any) -> None:
@@ -353,12 +519,14 @@ class Emulator:
             self._restart(i, t, self.segments[i].value(t), self.segments[i].on)
 
     def _syn_currents(self, i: int, t: float) -> list[float]:
-        out = [0.0] * len(self.models[i].rates)
+        """Synaptic current of each tau group of unit i at t (A), from the running sums."""
         exp = math.exp
-        for syn in self._incoming[i]:
-            if syn.s != 0.0:  # Synapse.activation, inlined (once per restart and synapse)
-                out[syn.group] += syn.W * syn.s * exp(-(t - syn.ts) / syn.tau)
-        return out
+        return [
+            total * exp(-(t - t_sum) / tau) if total != 0.0 else 0.0
+            for total, t_sum, tau in zip(
+                self._group_sum[i], self._group_time[i], self._group_tau[i], strict=True
+            )
+        ]
 
     def _restart(self, i: int, t: float, x: list[float], on: bool) -> None:
         # rebase sets every slot, so skip Segment.__init__'s empty lists (hot path)
@@ -476,6 +644,12 @@ class Emulator:
         s = syn.activation(t)
         syn.s = s + syn.alpha * (1.0 - s)
         syn.ts = t
+        sums = self._group_sum[syn.post]
+        times = self._group_time[syn.post]
+        g = syn.group
+        decayed = sums[g] * math.exp(-(t - times[g]) / syn.tau) if sums[g] != 0.0 else 0.0
+        sums[g] = decayed + syn.W * (syn.s - s)
+        times[g] = t
         if self.record:
             syn.jumps.append((t, syn.s))
 

@@ -75,6 +75,13 @@ def add_parser(sub: Any) -> None:
         metavar="NODE,...",
         help=f"nodes the figure shows, comma-separated: {', '.join(NODES)} (membrane)",
     )
+    p.add_argument(
+        "--backend",
+        choices=("auto", "compiled", "python"),
+        default="auto",
+        help="event loop: compiled (numba) where the board allows, else the Python reference "
+        "(auto); compiled (an error if it cannot); python (the reference)",
+    )
     p.set_defaults(func=run)
 
 
@@ -98,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             format_of(args.out)
         board = load_board(args.board, args.overrides)
-        emu = Emulator(board, seed=args.seed, record=bool(args.out or args.plot))
+        emu = Emulator(
+            board, seed=args.seed, record=bool(args.out or args.plot), backend=args.backend
+        )
     except (BoardError, ExportError, ValueError) as exc:
         print(f"mnsu simulate: {exc}", file=sys.stderr)
         return 2
