@@ -82,7 +82,10 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--record", help="record the link session to this file")
     p.add_argument(
-        "--wall-timeout", type=float, default=120.0, help="give up after this wall time, s"
+        "--wall-timeout",
+        type=float,
+        default=None,
+        help="give up after this wall time, s (120, or 10 x --duration when longer)",
     )
     p.set_defaults(func=run)
 
@@ -146,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         args.duration,
         hz,
         args.touchdown == "on",
-        args.wall_timeout,
+        args.wall_timeout if args.wall_timeout is not None else max(120.0, 10.0 * args.duration),
         None,
         extra,
         pushes,
