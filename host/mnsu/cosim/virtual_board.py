@@ -59,7 +59,10 @@ class VirtualBoardError(RuntimeError):
 class VirtualBoard:
     """Emulator + firmware + leg behind a pty. See the module docstring.
 
-    board: board file or Board (needs a `leg` section); seed: emulator noise seed.
+    board: board file or Board (needs a `leg` section, or `legs`: a board of two or more legs
+    runs the physics quadruped, mnsu.robot.quadruped, whatever leg_model says; its servo
+    channel 2k + j drives leg k's joint j, its foot switch k contact pin k); seed: emulator
+    noise seed.
     realtime / speed: pacing. leg_model: "kinematic" (mnsu.robot.leg: the hip on a stand,
     kinematic contact) or "physics" (mnsu.robot.physics: MuJoCo, the leg walks on its rig).
     terrain_m: uneven ground; kinematic: each lift-off draws a new ground height uniform in
@@ -90,7 +93,7 @@ class VirtualBoard:
         self.board = board if isinstance(board, Board) else load_board(str(board))
         if not self.board.legs:
             raise VirtualBoardError(
-                f"{self.board.source}: the virtual board needs a `leg` or `legs` section"
+                f"{self.board.source}: the virtual board needs a `leg` section (or `legs`)"
             )
         if not speed > 0:
             raise VirtualBoardError(f"speed must be > 0, got {speed!r}")
