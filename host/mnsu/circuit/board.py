@@ -184,7 +184,19 @@ class RigSpec:
     drag: float = 1.0
 
 
-_Part = TypeVar("_Part", ServoSpec, RigSpec)
+@dataclass(frozen=True)
+class BodySpec:
+    """The trunk of a robot with several legs (the board file's `body`): a box of `length`
+    (x, forward), `width` (y) and `height` (z) and `mass`, the hips at its four lower corners
+    (front/hind by the leg name's F/H, left/right by its L/R: LF, RF, LH, RH)."""
+
+    mass: float = 0.6
+    length: float = 0.24
+    width: float = 0.12
+    height: float = 0.04
+
+
+_Part = TypeVar("_Part", ServoSpec, RigSpec, BodySpec)
 
 
 @dataclass(frozen=True)
@@ -231,6 +243,7 @@ class Board:
     source: str = "<board>"
     # every leg in firmware order: (leg,) for a `leg` board, the `legs` section's otherwise
     legs: tuple[LegSpec, ...] = ()
+    body: BodySpec | None = None  # the trunk of a board with `legs` (physics; default values)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def neuron_index(self, name: str) -> int:
@@ -374,7 +387,23 @@ RIG_KEYS: dict[str, tuple[str, float, bool]] = {
     "drag": ("Ns/m", 0.0, False),
 }
 JOINT_KEYS = ("min", "max", "neutral")
-TOP_KEYS = ("name", "defaults", "neurons", "synapses", "inputs", "probes", "leg", "legs")
+TOP_KEYS = (
+    "name",
+    "defaults",
+    "neurons",
+    "synapses",
+    "inputs",
+    "probes",
+    "leg",
+    "legs",
+    "body",
+)
+BODY_KEYS: dict[str, tuple[str, float, bool]] = {
+    "mass": ("kg", 0.0, True),
+    "length": ("m", 0.0, True),
+    "width": ("m", 0.0, True),
+    "height": ("m", 0.0, True),
+}
 MAX_LEGS = 4  # the firmware drives up to four legs (eight ADC channels, eight servos)
 LEGS_COMMON = "common"  # the `legs` key whose leg keys every leg shares
 
@@ -595,6 +624,10 @@ def parse_board(raw: object, source: str = "<board>") -> Board:
         legs = _legs(r, r.mapping(top["legs"], "legs"), names)
     if legs:
         _check_leg_channels(r, legs, probes, "leg" if leg is not None else "legs")
+    body = None
+    if top.get("body") is not None:
+        r.check(top.get("legs") is not None, "body", "a `body` needs a `legs` section")
+        body = _leg_part(r, top["body"], "body", BODY_KEYS, BodySpec())
     return Board(
         name=name,
         neurons=neurons,
@@ -605,6 +638,7 @@ def parse_board(raw: object, source: str = "<board>") -> Board:
         source=source,
         raw=top,
         legs=legs,
+        body=body,
     )
 
 
@@ -1058,7 +1092,8 @@ def _leg_part(
     keys: Mapping[str, tuple[str, float, bool]],
     default: _Part,
 ) -> _Part:
-    """Read the leg's `servo` or `rig` mapping over `default` (every key optional)."""
+    """Read the leg's `servo` or `rig` mapping (or the `body`) over `default` (every key
+    optional)."""
     values = r.mapping(raw or {}, path)
     r.known_keys(values, list(keys), path)
     fields: dict[str, float] = {}

@@ -42,7 +42,12 @@ def add_parser(sub: Any) -> None:
         default="off",
         help="touch-down feedback pulse into the extensor (phase reset); off: free CPG (off)",
     )
-    p.add_argument("--telemetry-hz", type=int, default=200, help="telemetry rate, Hz (200)")
+    p.add_argument(
+        "--telemetry-hz",
+        type=int,
+        default=None,
+        help="telemetry rate, Hz (200; a board of several legs: 100)",
+    )
     p.add_argument(
         "--set",
         dest="settings",
@@ -77,7 +82,10 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--record", help="record the link session to this file")
     p.add_argument(
-        "--wall-timeout", type=float, default=120.0, help="give up after this wall time, s"
+        "--wall-timeout",
+        type=float,
+        default=None,
+        help="give up after this wall time, s (120, or 10 x --duration when longer)",
     )
     p.set_defaults(func=run)
 
@@ -129,17 +137,27 @@ def run(args: argparse.Namespace) -> int:
     except (ParamValueError, ParamError, ValueError) as exc:
         print(f"mnsu demo: {exc}", file=sys.stderr)
         return 1
+    try:
+        from mnsu.circuit.board import load_board
+
+        n_legs = len(load_board(args.board, overrides).legs)
+    except (ValueError, OSError) as exc:
+        print(f"mnsu demo: {exc}", file=sys.stderr)
+        return 1
+    hz = args.telemetry_hz or (100 if n_legs > 1 else 200)
     settings = WalkSettings(
         args.duration,
-        args.telemetry_hz,
+        hz,
         args.touchdown == "on",
-        args.wall_timeout,
+        args.wall_timeout if args.wall_timeout is not None else max(120.0, 10.0 * args.duration),
         None,
         extra,
         pushes,
     )
     virtual = VirtualSettings(args.seed, args.realtime, args.terrain, args.leg)
     quiet = not sys.stderr.isatty() and args.json
+    if n_legs > 1:
+        return run_quadruped(args, settings, virtual, overrides, quiet)
     try:
         data, result = walk(
             args.board,
@@ -168,6 +186,93 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_summary(result)
     return 0
+
+
+def run_quadruped(
+    args: argparse.Namespace,
+    settings: WalkSettings,
+    virtual: VirtualSettings,
+    overrides: list[str],
+    quiet: bool,
+) -> int:
+    """The demo of a board with several legs: the physics quadruped (mnsu.robot.quadruped)."""
+    from mnsu.robot.quadruped_walk import quad_walk
+
+    try:
+        data, result = quad_walk(
+            args.board,
+            settings,
+            args.port,
+            virtual,
+            args.record,
+            None if quiet else _progress(),
+            overrides,
+        )
+        from mnsu.animate_quad import animate_quad, plot_quad
+
+        result["plot"] = str(plot_quad(data, result, Path(args.plot)))
+        if args.video:
+            from mnsu.circuit.board import load_board
+            from mnsu.robot.description import mjcf
+
+            xml = mjcf(load_board(args.board, overrides))
+            result["video"] = str(animate_quad(data, xml, args.video))
+    except (LinkError, ValueError, OSError, RuntimeError) as exc:
+        print(f"mnsu demo: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print_quad_summary(result)
+    return 0
+
+
+def print_quad_summary(r: dict[str, Any]) -> None:
+    """The quadruped's figures: rhythm, gait lags per leg, the trunk in the physics world."""
+
+    def num(values: dict[str, Any], key: str, fmt: str) -> str:
+        return _fmt(values, key, fmt)
+
+    feedback = "on" if r["touchdown_feedback"] else "off"
+    lines = [
+        f"board {r['board']} on {r['port']}, {r['legs_count']} legs: "
+        f"{num(r, 'duration_s', '.1f')} s of board time in {num(r, 'wall_s', '.1f')} s wall "
+        f"({num(r, 'realtime_factor', '.2f')}x real time)",
+        f"  CPG ({r['reference_leg']} flexor)   {num(r, 'cpg_frequency_hz', '.4f')} Hz; "
+        f"stepping {num(r, 'step_frequency_hz', '.4f')} Hz (x{num(r, 'step_to_cpg_ratio', '.4f')})"
+        f", touch-down feedback {feedback}",
+        f"  leg  duty   gait lag  CPG lag  error (cycles, behind {r['reference_leg']})",
+    ]
+    for name, leg in r["legs"].items():
+        lines.append(
+            f"  {name:<4} {num(leg, 'duty_factor', '.2f'):>5}  "
+            f"{num(leg, 'gait_lag_cycles', '.3f'):>8}  {num(leg, 'cpg_lag_cycles', '.3f'):>7}  "
+            f"{num(leg, 'lag_error_cycles', '+.3f'):>6}"
+        )
+    lines.append(f"  worst lag error       {num(r, 'max_lag_error_cycles', '.3f')} cycles")
+    w = r.get("walking")
+    if w is not None:
+        lines += [
+            f"  physics (MuJoCo)      {num(w, 'forward_speed_m_s', '.3f')} m/s forward, "
+            f"{num(w, 'distance_m', '.2f')} m in {num(w, 'duration_s', '.1f')} s, "
+            f"fall {'yes' if w['fell'] else 'no'}",
+            f"    heading drift       {num(w, 'heading_drift_deg', '+.1f')} deg, lateral "
+            f"{num(w, 'lateral_drift_m', '+.3f')} m",
+            f"    trunk roll / pitch  {num(w, 'roll_min_deg', '+.1f')}.."
+            f"{num(w, 'roll_max_deg', '+.1f')}"
+            f" / {num(w, 'pitch_min_deg', '+.1f')}..{num(w, 'pitch_max_deg', '+.1f')} deg, "
+            f"height {num(w, 'height_min_m', '.3f')}..{num(w, 'height_max_m', '.3f')} m",
+            f"    servo work          {num(w, 'work_j', '.1f')} J, cost of transport "
+            f"{num(w, 'cost_of_transport', '.2f')}",
+        ]
+    lines.append(
+        f"  link                  {r['frames_received']} frames, {r['frames_lost']} lost, "
+        f"{r['crc_errors']} CRC errors"
+    )
+    lines.append(f"  plot                  {r['plot']}")
+    if r.get("video"):
+        lines.append(f"  video                 {r['video']}")
+    print("\n".join(lines))
 
 
 def _progress() -> Progress:

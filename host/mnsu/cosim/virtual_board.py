@@ -45,6 +45,7 @@ from mnsu.cosim.harness import CoSim
 from mnsu.paths import DEFAULT_BOARD
 from mnsu.robot.leg import Leg, LegState, PendulumSpec, ServoSpec
 from mnsu.robot.physics import JointState, PhysicsLeg
+from mnsu.robot.quadruped import PhysicsQuadruped
 
 LEG_MODELS = ("physics", "kinematic")
 
@@ -58,7 +59,10 @@ class VirtualBoardError(RuntimeError):
 class VirtualBoard:
     """Emulator + firmware + leg behind a pty. See the module docstring.
 
-    board: board file or Board (needs a `leg` section); seed: emulator noise seed.
+    board: board file or Board (needs a `leg` section, or `legs`: a board of two or more legs
+    runs the physics quadruped, mnsu.robot.quadruped, whatever leg_model says; its servo
+    channel 2k + j drives leg k's joint j, its foot switch k contact pin k); seed: emulator
+    noise seed.
     realtime / speed: pacing. leg_model: "kinematic" (mnsu.robot.leg: the hip on a stand,
     kinematic contact) or "physics" (mnsu.robot.physics: MuJoCo, the leg walks on its rig).
     terrain_m: uneven ground; kinematic: each lift-off draws a new ground height uniform in
@@ -87,19 +91,35 @@ class VirtualBoard:
         history_s: float = 60.0,
     ) -> None:
         self.board = board if isinstance(board, Board) else load_board(str(board))
-        if self.board.leg is None:
-            raise VirtualBoardError(f"{self.board.source}: the virtual board needs a `leg` section")
+        if not self.board.legs:
+            raise VirtualBoardError(
+                f"{self.board.source}: the virtual board needs a `leg` section (or `legs`)"
+            )
         if not speed > 0:
             raise VirtualBoardError(f"speed must be > 0, got {speed!r}")
         if leg_model not in LEG_MODELS:
             raise VirtualBoardError(f"leg model must be one of {LEG_MODELS}, got {leg_model!r}")
         self.sim = CoSim(self.board, seed=seed, flash_dir=flash_dir)
         self.physics: PhysicsLeg | None = None
-        self.leg: Leg | PhysicsLeg
-        if leg_model == "physics":
+        # a board with a `legs` section of several legs: the physics quadruped
+        self.quadruped: PhysicsQuadruped | None = None
+        self.leg: Leg | PhysicsLeg | PhysicsQuadruped
+        if len(self.board.legs) > 1:
+            if terrain_m != 0.0:
+                raise VirtualBoardError(
+                    f"{self.board.source}: a board of {len(self.board.legs)} legs runs the "
+                    "physics quadruped on flat ground only (no terrain)"
+                )
+            self.quadruped = PhysicsQuadruped(self.board)
+            self.leg = self.quadruped
+        elif leg_model == "physics":
             self.physics = PhysicsLeg(self.board, terrain_m=terrain_m, seed=seed)
             self.leg = self.physics
         else:
+            if self.board.leg is None:
+                raise VirtualBoardError(
+                    f"{self.board.source}: a `legs` section of one leg: write it as `leg`"
+                )
             self.leg = Leg(self.board.leg, servo=servo, pendulum=pendulum)
         self.realtime = realtime
         self.speed = speed
@@ -121,7 +141,8 @@ class VirtualBoard:
         self.contact_log: list[tuple[float, bool]] = []  # (virtual t, contact) at each change
         self.history_s = history_s
         self._trimmed_at = 0.0
-        self._joint_state = self.physics.joint_state() if self.physics is not None else None
+        measured = self.physics or self.quadruped
+        self._joint_state = measured.joint_state() if measured is not None else None
         self._pushes: list[tuple[float, float]] = []  # (board time, N s), sorted, not yet applied
         self._push_lock = threading.Lock()
         self.pushes_applied: list[tuple[float, float]] = []  # (board time, N s)
@@ -251,7 +272,22 @@ class VirtualBoard:
         """One firmware control tick, with the leg moved to its time."""
         sim = self.sim
         t = sim.step()
+        quad = self.quadruped
+        if quad is not None:
+            for ch in range(2 * quad.n_legs):
+                us = sim.servo_pulse_us(ch)
+                if us > 0.0:
+                    quad.command_servo(ch, us)
+            was = self.state.contact
+            self.state = quad.advance(t - quad.t) if t > quad.t else quad.state()
+            if self.state.contact != was:
+                self.contact_log.append((t, self.state.contact))
+            for k in range(quad.n_legs):
+                sim.set_foot_contact(quad.contact(k), k)
+            self._joint_state = quad.joint_state()
+            return
         leg = self.leg
+        assert not isinstance(leg, PhysicsQuadruped)
         hip_us, knee_us = sim.servo_pulse_us(0), sim.servo_pulse_us(1)
         if hip_us > 0.0:
             leg.command_pulse(leg.joint_names[0], hip_us)

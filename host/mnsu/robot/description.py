@@ -8,6 +8,11 @@
   carriage slides freely forward and up/down, partly carried by a counterweight and a spring),
   the servos as position actuators, the floor (flat, or a height field) and contact friction.
 
+A board with a `legs` section of two to four legs (and optionally a `body`): the quadruped,
+`quadruped_urdf` / `quadruped_mjcf` (below): a trunk box on a free joint (no rig), every leg
+above hung from a hip at a corner of the trunk, joint and actuator names prefixed with the
+leg's name (LF_hip, LF_knee, ...); `urdf()` and `mjcf()` pick it for such a board.
+
 Frames (both formats): x forward, z up, the leg in the x-z plane. The hip joint turns about +y,
 so a positive hip angle swings the foot back (extension, the firmware's sign); the knee turns
 about -y, so a positive knee angle swings the shank forward and up (flexion). At zero angles the
@@ -22,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
-from mnsu.circuit.board import Board, LegSpec
+from mnsu.circuit.board import Board, BodySpec, LegSpec
 
 ROD_RADIUS_M = 0.008  # thigh and shank: capsules of this radius
 FOOT_MASS_KG = 0.005  # the foot pad (part of the shank's mass budget in neither format)
@@ -140,7 +145,10 @@ def _urdf_shape(shape: str, z: float) -> str:
 
 
 def urdf(board: Board) -> str:
-    """The leg as URDF (see the module docstring): links, revolute hip and knee, fixed foot."""
+    """The leg as URDF (see the module docstring): links, revolute hip and knee, fixed foot.
+    A board with a `legs` section of several legs: the quadruped (`quadruped_urdf`)."""
+    if board.leg is None and len(board.legs) > 1:
+        return quadruped_urdf(board)
     leg = _leg(board)
     carriage, thigh, shank, foot = links(leg)
     hip, knee = leg.joints
@@ -223,7 +231,11 @@ def mjcf(board: Board, terrain_m: float = 0.0, seed: int = 1) -> str:
 
     terrain_m > 0: the floor is a height field with bumps up to terrain_m high, one per
     HFIELD_CELL_M along x (seeded); otherwise a flat plane at z = 0.
+    A board with a `legs` section of several legs: the free-floating quadruped
+    (`quadruped_mjcf`).
     """
+    if board.leg is None and len(board.legs) > 1:
+        return quadruped_mjcf(board, terrain_m)
     leg = _leg(board)
     if not (terrain_m >= 0.0 and math.isfinite(terrain_m)):
         raise DescriptionError(f"terrain height must be >= 0 m, got {terrain_m!r}")
@@ -305,3 +317,208 @@ def mjcf(board: Board, terrain_m: float = 0.0, seed: int = 1) -> str:
         + "  </actuator>\n"
         "</mujoco>\n"
     )
+
+
+# ------------------------------------------------------------------------------ quadruped
+# A board with a `legs` section: a trunk (the board file's `body`, a box) with every leg of the
+# section hung from a hip at one of its lower corners, free-floating (no rig). Every leg is the
+# single leg above (same links, joint axes and signs, servos), its names prefixed with the leg's
+# (LF_thigh, LF_hip, ...). Robot geoms collide with the floor only (contype 2, conaffinity 1).
+
+
+def _quad_legs(board: Board) -> tuple[LegSpec, ...]:
+    legs = board.legs
+    if len(legs) < 2:
+        raise DescriptionError(f"{board.source}: no `legs` section of two or more legs")
+    for leg in legs:
+        if len(leg.joints) != 2:
+            names = [j.name for j in leg.joints]
+            raise DescriptionError(
+                f"{board.source}: legs.{leg.name}.joints: a leg needs exactly 2 joints "
+                f"(hip, knee), got {names}"
+            )
+        leg_mount(leg.name, board.body or BodySpec(), board.source)
+    return legs
+
+
+def leg_mount(name: str, body: BodySpec, source: str = "<board>") -> tuple[float, float, float]:
+    """The hip of leg `name` in the trunk's frame (m): a lower corner of the body box, front or
+    hind from the name's second letter (F/H), left or right from its first (L/R)."""
+    key = name.upper()
+    if len(key) != 2 or key[0] not in "LR" or key[1] not in "FH":
+        raise DescriptionError(
+            f"{source}: legs.{name}: a leg of a body is named by side and end (LF, RF, LH, RH)"
+        )
+    x = 0.5 * body.length * (1.0 if key[1] == "F" else -1.0)
+    y = 0.5 * body.width * (1.0 if key[0] == "L" else -1.0)
+    return x, y, -0.5 * body.height
+
+
+def neutral_hip_drop(leg: LegSpec) -> float:
+    """Height (m) of the hip over the floor with the leg at its neutral angles, foot down."""
+    hip, knee = leg.joints
+    h = math.radians(hip.neutral_deg)
+    s = math.radians(hip.neutral_deg - knee.neutral_deg)
+    return leg.thigh_length * math.cos(h) + leg.shank_length * math.cos(s) + leg.foot_radius
+
+
+def quadruped_mass(board: Board) -> float:
+    """Trunk plus every leg's thigh, shank and foot (kg)."""
+    body = board.body or BodySpec()
+    return body.mass + sum(link.mass for leg in board.legs for link in links(leg)[1:])
+
+
+def trunk_height(board: Board) -> float:
+    """Height (m) of the trunk's centre at the start: every foot on the floor at neutral."""
+    body = board.body or BodySpec()
+    return max(neutral_hip_drop(leg) for leg in board.legs) + 0.5 * body.height
+
+
+def quadruped_joint_names(board: Board) -> list[str]:
+    """Joint names in firmware servo order: leg k's hip (servo 2k) and knee (servo 2k + 1)."""
+    return [f"{leg.name}_{j.name}" for leg in board.legs for j in leg.joints]
+
+
+def quadruped_urdf(board: Board) -> str:
+    """The quadruped as URDF: a `trunk` base link, per leg `<leg>_thigh`, `<leg>_shank` and
+    `<leg>_foot` links, revolute `<leg>_<hip>` and `<leg>_<knee>` joints (limits in rad,
+    effort and velocity from the servo spec), the trunk's free motion left to the reader."""
+    legs = _quad_legs(board)
+    body = board.body or BodySpec()
+    trunk = Link(
+        "trunk", body.mass, 0.0, box_inertia(body.mass, (body.length, body.width, body.height))
+    )
+    size = _v((body.length, body.width, body.height))
+    parts = [
+        '<?xml version="1.0"?>\n',
+        f"<robot name={quoteattr(board.name)}>\n",
+        f"  <!-- generated by mnsu from {board.source} (legs and body); do not edit -->\n",
+        _urdf_link(trunk, _urdf_shape(f'<box size="{size}"/>', 0.0)),
+    ]
+    for leg in legs:
+        _, thigh, shank, foot = links(leg)
+        n = leg.name
+        hip, knee = leg.joints
+        velocity = math.radians(leg.servo.speed_dps)
+        for link, shape, z in (
+            (
+                thigh,
+                f'<cylinder radius="{_f(ROD_RADIUS_M)}" length="{_f(leg.thigh_length)}"/>',
+                thigh.com_z,
+            ),
+            (
+                shank,
+                f'<cylinder radius="{_f(ROD_RADIUS_M)}" length="{_f(leg.shank_length)}"/>',
+                shank.com_z,
+            ),
+            (foot, f'<sphere radius="{_f(leg.foot_radius)}"/>', 0.0),
+        ):
+            named = Link(f"{n}_{link.name}", link.mass, link.com_z, link.inertia)
+            parts.append(_urdf_link(named, _urdf_shape(shape, z)))
+        mx, my, mz = leg_mount(n, body, board.source)
+        for joint, parent, child, xyz, axis in (
+            (hip, "trunk", f"{n}_thigh", (mx, my, mz), "0 1 0"),
+            (knee, f"{n}_thigh", f"{n}_shank", (0.0, 0.0, -leg.thigh_length), "0 -1 0"),
+        ):
+            parts.append(
+                f'  <joint name="{n}_{joint.name}" type="revolute">\n'
+                f'    <parent link="{parent}"/>\n'
+                f'    <child link="{child}"/>\n'
+                f'    <origin xyz="{_v(xyz)}"/>\n'
+                f'    <axis xyz="{axis}"/>\n'
+                f'    <limit lower="{_f(math.radians(joint.min_deg))}" '
+                f'upper="{_f(math.radians(joint.max_deg))}" effort="{_f(leg.servo.torque)}" '
+                f'velocity="{_f(velocity)}"/>\n'
+                f'    <dynamics damping="{_f(leg.servo.damping)}"/>\n'
+                f"  </joint>\n"
+            )
+        parts.append(
+            f'  <joint name="{n}_foot" type="fixed">\n'
+            f'    <parent link="{n}_shank"/>\n'
+            f'    <child link="{n}_foot"/>\n'
+            f'    <origin xyz="0 0 {_f(-leg.shank_length)}"/>\n'
+            "  </joint>\n"
+        )
+    parts.append("</robot>\n")
+    return "".join(parts)
+
+
+def quadruped_mjcf(board: Board, terrain_m: float = 0.0) -> str:
+    """The quadruped for MuJoCo: the trunk on a free joint, every leg's hip and knee as
+    position actuators (gain, damping, torque limit of its servo spec), a flat floor with the
+    first leg's foot friction. Uneven ground is for the single leg only."""
+    legs = _quad_legs(board)
+    if terrain_m != 0.0:
+        raise DescriptionError(
+            f"{board.source}: uneven ground (terrain) is for the single leg's rig only"
+        )
+    body = board.body or BodySpec()
+    trunk_i = box_inertia(body.mass, (body.length, body.width, body.height))
+    z0 = trunk_height(board)
+    friction = f"{_f(legs[0].foot_friction)} 0.005 0.0001"
+    half = _v((body.length / 2, body.width / 2, body.height / 2))
+    out = [
+        f"<mujoco model={quoteattr(board.name)}>\n",
+        f"  <!-- generated by mnsu from {board.source} (legs and body); do not edit -->\n",
+        '  <compiler angle="radian"/>\n',
+        f'  <option timestep="{_f(TIMESTEP_S)}" gravity="0 0 {_f(-GRAVITY_M_S2)}"/>\n',
+        '  <visual><global offwidth="640" offheight="480"/></visual>\n',
+        "  <asset>\n",
+        '    <texture name="grid" type="2d" builtin="checker" rgb1="0.85 0.85 0.85" '
+        'rgb2="0.65 0.65 0.7" width="256" height="256"/>\n',
+        '    <material name="grid" texture="grid" texrepeat="40 40"/>\n',
+        "  </asset>\n",
+        "  <default>\n",
+        '    <geom contype="2" conaffinity="1" condim="3" rgba="0.7 0.7 0.75 1"/>\n',
+        "  </default>\n",
+        "  <worldbody>\n",
+        '    <light pos="0 -1 3" dir="0 0.3 -1" directional="true"/>\n',
+        f'    <geom name="floor" type="plane" size="20 20 0.1" contype="1" conaffinity="1" '
+        f'material="grid" friction="{friction}"/>\n',
+        f'    <body name="trunk" pos="0 0 {_f(z0)}">\n',
+        '      <freejoint name="trunk"/>\n',
+        '      <camera name="side" mode="trackcom" pos="0.15 -0.75 0.25" '
+        'xyaxes="1 0 0 0 0.3 1"/>\n',
+        f'      <inertial pos="0 0 0" mass="{_f(body.mass)}" diaginertia="{_v(trunk_i)}"/>\n',
+        f'      <geom name="trunk" type="box" size="{half}" rgba="0.3 0.4 0.8 1"/>\n',
+    ]
+    actuators = []
+    for leg in legs:
+        _, thigh, shank, foot = links(leg)
+        n = leg.name
+        hip, knee = leg.joints
+        servo = leg.servo
+        lo = [math.radians(j.min_deg) for j in (hip, knee)]
+        hi = [math.radians(j.max_deg) for j in (hip, knee)]
+        colour = "0.9 0.5 0.2 1" if n.upper()[0] == "L" else "0.2 0.7 0.4 1"
+        out += [
+            f'      <body name="{n}_thigh" pos="{_v(leg_mount(n, body, board.source))}">\n',
+            f'        <joint name="{n}_{hip.name}" type="hinge" axis="0 1 0" limited="true" '
+            f'range="{_f(lo[0])} {_f(hi[0])}" armature="{_f(servo.armature)}"/>\n',
+            f"        {_inertial(thigh)}\n",
+            f'        <geom name="{n}_thigh" type="capsule" fromto="0 0 0 0 0 '
+            f'{_f(-leg.thigh_length)}" size="{_f(ROD_RADIUS_M)}" rgba="{colour}"/>\n',
+            f'        <body name="{n}_shank" pos="0 0 {_f(-leg.thigh_length)}">\n',
+            f'          <joint name="{n}_{knee.name}" type="hinge" axis="0 -1 0" '
+            f'limited="true" range="{_f(lo[1])} {_f(hi[1])}" armature="{_f(servo.armature)}"/>\n',
+            f"          {_inertial(shank)}\n",
+            f'          <geom name="{n}_shank" type="capsule" fromto="0 0 0 0 0 '
+            f'{_f(-leg.shank_length + leg.foot_radius)}" size="{_f(ROD_RADIUS_M * 0.8)}" '
+            f'rgba="{colour}"/>\n',
+            f'          <body name="{n}_foot" pos="0 0 {_f(-leg.shank_length)}">\n',
+            f"            {_inertial(foot)}\n",
+            f'            <geom name="{n}_foot" type="sphere" size="{_f(leg.foot_radius)}" '
+            f'friction="{_f(leg.foot_friction)} 0.005 0.0001" rgba="0.2 0.2 0.2 1"/>\n',
+            "          </body>\n",
+            "        </body>\n",
+            "      </body>\n",
+        ]
+        for i, j in enumerate((hip, knee)):
+            actuators.append(
+                f'    <position name="{n}_{j.name}" joint="{n}_{j.name}" kp="{_f(servo.gain)}" '
+                f'kv="{_f(servo.damping)}" ctrlrange="{_f(lo[i])} {_f(hi[i])}" '
+                f'forcerange="{_f(-servo.torque)} {_f(servo.torque)}"/>\n'
+            )
+    out += ["    </body>\n", "  </worldbody>\n", "  <actuator>\n", *actuators]
+    out += ["  </actuator>\n", "</mujoco>\n"]
+    return "".join(out)

@@ -31,12 +31,13 @@ FALL_HIP_FRACTION = 0.5  # a hip lower than this x leg length counts as a fall
 
 @dataclass(frozen=True)
 class JointState:
-    """Measured joint state of the physics leg (SI: rad, rad/s, N m), hip then knee."""
+    """Measured joint state of the physics leg (SI: rad, rad/s, N m), hip then knee (the
+    quadruped's: every leg's hip and knee in servo order)."""
 
-    names: tuple[str, str]
-    position_rad: tuple[float, float]
-    velocity_rad_s: tuple[float, float]
-    effort_nm: tuple[float, float]
+    names: tuple[str, ...]
+    position_rad: tuple[float, ...]
+    velocity_rad_s: tuple[float, ...]
+    effort_nm: tuple[float, ...]
 
 
 @dataclass(frozen=True)
