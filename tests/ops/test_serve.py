@@ -253,3 +253,39 @@ def test_the_tools_attach_through_serve_while_another_watches(
         print(f"watcher: {got} telemetry frames while the tools ran; {st}")
         assert got > 1000
         assert st.frames_lost == 0 and st.crc_errors == 0 and st.decode_errors == 0
+
+
+def test_the_ros_bridges_session_attaches_through_serve(served: Served) -> None:
+    # the ROS bridge's board side (mnsu_ros.session, plain Python: no ROS install needed) on
+    # the served socket, beside another client: telemetry, parameters and the e-stop
+    sys.path.insert(0, str(ROOT / "ros2_ws" / "src" / "mnsu_ros"))
+    from mnsu_ros.session import BoardSession
+    from mnsu_ros.session_config import SessionConfig
+
+    frames: list[int] = []
+    session = BoardSession(
+        SessionConfig(port=served.url),
+        on_telemetry=lambda msg, _ns: frames.append(msg.fields["ticks"]),
+        on_event=lambda _msg, _ns: None,
+        on_connection=lambda _up, _why: None,
+    )
+    with Link(served.url) as other:
+        session.start()
+        try:
+            assert session.wait_ready(30.0), session.last_error
+            deadline = time.monotonic() + 30.0
+            while len(frames) < 200 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert len(frames) >= 200
+            watch = other.subscribe(("telemetry",))
+            session.estop()
+            t: object = None
+            deadline = time.monotonic() + 10.0
+            while not (isinstance(t, Telemetry) and t.estop) and time.monotonic() < deadline:
+                t = watch.get(1.0)
+            assert isinstance(t, Telemetry) and t.estop  # the other client sees the latch
+            session.reset_estop()
+            assert session.link is not None and session.link.stats.frames_lost == 0
+            assert other.stats.frames_lost == 0
+        finally:
+            session.close()
