@@ -2,7 +2,8 @@
 
 Runs tests/firmware/fuzz.py (the same generator and checker as `make test`'s
 tests/firmware/test_fuzz.py) for several seeds under MicroPython, against the hostile limits
-of the test and against the limits `mnsu deploy` writes for examples/leg.yaml, and prints the
+of the test, against the limits `mnsu deploy` writes for examples/leg.yaml and against four
+legs of hostile limits (eight servos, LEG_JOINT_CMD in the traffic), and prints the
 counts: servo frames checked, powered, latched, latch episodes, resets, largest step over the
 allowed step, violations.
 
@@ -19,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "firmware"))
 
-from fuzz import HOSTILE_LIMITS, run_fuzz  # noqa: E402
+from fuzz import FOUR_LEG_LIMITS, HOSTILE_LIMITS, run_fuzz  # noqa: E402
 
 from mnsu.circuit.board import load_board  # noqa: E402
 from mnsu.robot.hard_limits import limits_for  # noqa: E402
@@ -33,6 +34,7 @@ def main() -> int:
     configs = {
         "hostile": HOSTILE_LIMITS,
         "leg.yaml": limits_for(load_board(str(ROOT / "examples" / "leg.yaml"))),
+        "four legs": FOUR_LEG_LIMITS,
     }
     total_frames = 0
     total_violations = 0
@@ -44,7 +46,7 @@ def main() -> int:
             total_frames += r.frames
             total_violations += len(r.violations)
             print(
-                f"{name:9s} seed {seed}: {r.frames} servo frames, {r.powered} powered pulses, "
+                f"{name:10s} seed {seed}: {r.frames} servo frames, {r.powered} powered pulses, "
                 f"{r.latched} latched frames in {r.latches} latches, {r.resets} resets, "
                 f"max step {r.max_step_ratio:.3f} of the slew limit, "
                 f"{len(r.violations)} violations, {wall:.1f} s"

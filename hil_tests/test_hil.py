@@ -205,7 +205,11 @@ def test_parameter_persistence_across_a_soft_reset(target: Target) -> None:
             link.save_params()
 
 
-def test_garbage_on_the_line(link: Link) -> None:
+def test_garbage_on_the_line(target: Target, link: Link) -> None:
+    if target.port.startswith("socket://"):
+        # `mnsu serve` forwards whole frames from its clients: a client's garbage stops there
+        # (tests/ops/test_serve.py); on the board's own port it reaches the firmware
+        pytest.skip("through mnsu serve: a client's garbage does not reach the board")
     link.set_mode("cpg")
     before = next_telemetry(link, lambda t: True, 2.0, "telemetry")
     rng = random.Random(7)

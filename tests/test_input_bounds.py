@@ -182,6 +182,40 @@ def _mutants(tmp_path: Path) -> list[Path]:
                 f = tmp_path / f"{example.stem}-{k}-{twice}.yaml"
                 f.write_text("\n".join(mutated) + "\n")
                 out.append(f)
+        out += _structural_mutants(example, tmp_path)
+    return out
+
+
+def _structural_mutants(example: Path, tmp_path: Path) -> list[Path]:
+    """Mutants of the file's structure: a key given twice, aliases, deep nesting, binary
+    bytes, a cut at any point, a mapping where a value was, tabs."""
+    text = example.read_text()
+    lines = text.splitlines()
+    keyed = [i for i, ln in enumerate(lines) if ":" in ln and ln.lstrip()[:1] not in ("#", "-")]
+    i = keyed[len(keyed) // 2]  # a `key: value` line (a list item given twice is legal)
+    key = lines[i].partition(":")[0]
+    cut = len(text) // 3
+    variants = {
+        "dup": "\n".join(lines[: i + 1] + [lines[i]] + lines[i + 1 :]) + "\n",
+        "alias": "x: &a [1, 2]\n" + "".join(f"y{k}: *a\n" for k in range(40)) + text,
+        "alias-bomb": "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: [*c, *c, *c]\n" + text,
+        "nest": "\n".join(lines[:i] + [f"{key}: " + "[" * 60 + "]" * 60] + lines[i + 1 :]),
+        "nest-map": "\n".join(lines[:i] + [f"{key}: " + "{a: " * 50 + "1" + "}" * 50]),
+        "binary": text[:cut] + "\x00\x01\xfe\x7f" + text[cut:],
+        "cut": text[:cut],
+        "cut-late": text[: len(text) * 3 // 4],
+        "tabs": text.replace("  ", "\t", 3),
+        "mapping": "\n".join(lines[:i] + [f"{key}: {{value: 1, unit: F}}"] + lines[i + 1 :]),
+        "list": "\n".join(lines[:i] + [f"{key}: [1 uF, 2 uF]"] + lines[i + 1 :]),
+        "empty": "",
+        "scalar": "just text\n",
+        "huge": text + "\n# " + "x" * 200_000 + "\n",
+    }
+    out = []
+    for name, body in variants.items():
+        f = tmp_path / f"{example.stem}-s-{name}.yaml"
+        f.write_bytes(body.encode("utf-8", "surrogateescape"))
+        out.append(f)
     return out
 
 
@@ -203,6 +237,10 @@ def test_board_file_mutants_load_or_fail_in_one_line(tmp_path: Path) -> None:
         if status == "error":
             assert message.startswith(path + ":") and "\n" not in message, message
     assert sum(r[1] == "error" for r in results) > 200
+    for kind in ("dup", "alias", "alias-bomb", "nest", "nest-map", "binary", "empty", "scalar"):
+        structural = [r for r in results if r[0].endswith(f"-s-{kind}.yaml")]
+        assert structural and all(r[1] == "error" for r in structural), (kind, structural[:2])
+    print(f"board-file mutants: {len(results)}, {sum(r[1] == 'error' for r in results)} refused")
 
 
 def test_a_pulse_train_of_1e9_pulses_costs_one_pulse_of_memory(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from mnsu import __version__
 from mnsu.commands import (
@@ -55,8 +56,100 @@ COMMANDS: list[ModuleType] = [
 ]
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors: `mnsu CMD: error: WHAT (mnsu CMD --help)`, exit 2.
+    Subcommand parsers are of this class too (add_subparsers uses the parent's class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+# Numeric options by destination: (lowest, lower end open, highest, unit). Refused outside, in
+# one line naming the option, before any command runs: no value makes a command run for ever
+# (a board time above 1e6 s is refused as in board files) or ask for absurd resources.
+NUMBER_BOUNDS: dict[str, tuple[float, bool, float, str]] = {
+    "duration": (0.0, True, 1e6, " s"),
+    "transient": (0.0, False, 1e6, " s"),
+    "burst_gap": (0.0, True, 1e3, " s"),
+    "seed": (0, False, 2**32 - 1, ""),
+    "trace_rate": (0.0, True, 1e7, " Hz"),
+    "telemetry_hz": (1, False, 1000, " Hz"),
+    "terrain": (0.0, False, 1.0, " m"),
+    "speed": (0.0, True, 1e3, ""),
+    "interval": (0.0, True, 3600.0, " s"),
+    "jobs": (1, False, 4096, ""),
+    "fast_hz": (0.0, True, 1e6, " Hz"),
+    "f_max": (0.0, True, 1e6, " Hz"),
+    "amplitude": (-10.0, False, 10.0, " A"),
+    "max_step": (0.0, True, 1.0, " s"),
+    "timeout": (0.0, True, 1e6, " s"),
+    "wall_timeout": (0.0, True, 1e6, " s"),
+    "stay": (0.0, False, 24 * 3600.0, " s"),
+}
+
+
+# Options that name a file a command writes at the end of its work: checked before the work
+# (`mnsu simulate --out` says "cannot write" itself, as it always did, after its run).
+OUTPUTS = ("plot", "video", "record", "save", "fit", "backup")
+
+
+def unwritable(path: str) -> str | None:
+    """Why `path` cannot be written (its nearest existing ancestor is not a writable
+    directory, or it is a directory), or None. Nothing is created."""
+    if os.path.isdir(path):
+        return "it is a directory"
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        return f"{parent} is not a directory"
+    if not os.access(parent, os.W_OK):
+        return f"{parent} is not writable"
+    return None
+
+
+def check_numbers(args: argparse.Namespace) -> str | None:
+    """The first numeric option outside its range (or not finite), or output that cannot be
+    written, as a message; else None. A command that checks some options itself names them
+    in its `own_checks` default."""
+    for key, value in sorted(vars(args).items()):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        option = "--" + key.replace("_", "-")
+        if not math.isfinite(value):
+            # no option of any subcommand means anything at NaN or infinity (--duration inf
+            # ran forever)
+            return f"{option} must be a finite number, got {value}"
+        if key in NUMBER_BOUNDS and key not in getattr(args, "own_checks", ()):
+            lo, lo_open, hi, unit = NUMBER_BOUNDS[key]
+            if (value <= lo if lo_open else value < lo) or value > hi:
+                low = f"> {lo:g}" if lo_open else f">= {lo:g}"
+                return f"{option} must be {low}{unit} and <= {hi:g}{unit}, got {value:g}"
+    for key in OUTPUTS:
+        path = getattr(args, key, None)
+        if path is not None:
+            problem = unwritable(str(path))
+            if problem is not None:
+                return f"--{key} {path}: cannot write: {problem}"
+    video = getattr(args, "video", None)
+    if isinstance(video, str) and os.path.splitext(video)[1].lower() not in (".gif", ".mp4"):
+        return f"--video {video}: the animation is written as .gif or .mp4"
+    plot = getattr(args, "plot", None)
+    if isinstance(plot, str):
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        kinds = FigureCanvasBase.get_supported_filetypes()
+        ext = os.path.splitext(plot)[1].lstrip(".").lower()
+        if ext not in kinds:
+            return (
+                f"--plot {plot}: Format '{ext}' is not supported "
+                f"(supported formats: {', '.join(sorted(kinds))})"
+            )
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="mnsu",
         description="Memristive CPG boards that walk a leg: emulator, firmware link, tools.",
     )
@@ -80,16 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet_stdout()
         return 0
     args.argv = list(argv) if argv is not None else sys.argv[1:]  # for exports' provenance
-    for key, value in sorted(vars(args).items()):
-        # no option of any subcommand means anything at NaN or infinity (--duration inf ran
-        # forever): refused here once for all of them
-        if isinstance(value, float) and not math.isfinite(value):
-            option = "--" + key.replace("_", "-")
-            print(
-                f"mnsu {args.command}: {option} must be a finite number, got {value}",
-                file=sys.stderr,
-            )
-            return 2
+    problem = check_numbers(args)
+    if problem is not None:
+        if args.debug:  # --debug shows a traceback for every error, these included
+            raise ValueError(problem)
+        print(f"mnsu {args.command}: {problem}", file=sys.stderr)
+        return 2
     try:
         code: int = args.func(args)
         sys.stdout.flush()  # a pipe's buffered output meets a closed reader here, not at exit

@@ -27,6 +27,7 @@ lock (mnsu.link.port_lock) is held throughout.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -131,12 +132,20 @@ def stage_firmware(stage: Path, march: str, device_dir: Path = DEVICE_DIR) -> li
     return files
 
 
-def mpremote_argv(port: str, stage: Path, modules: list[str], start: bool) -> list[str]:
+CALIBRATION_FILE = "params.json"
+
+
+def mpremote_argv(
+    port: str, stage: Path, modules: list[str], start: bool, calibration: bool = False
+) -> list[str]:
     argv = [sys.executable, "-m", "mpremote", "connect", port, "resume"]
     argv += ["exec", CLEAN, "+", "mkdir", f":{PACKAGE}", "+", "cp"]
     argv += [str(stage / PACKAGE / f"{m}.mpy") for m in modules] + [f":{PACKAGE}/", "+"]
     argv += ["cp", str(stage / "main.py"), ":main.py", "+"]
-    argv += ["cp", str(stage / LIMITS_FILE), f":{LIMITS_FILE}", "+", "soft-reset", "+"]
+    argv += ["cp", str(stage / LIMITS_FILE), f":{LIMITS_FILE}", "+"]
+    if calibration:
+        argv += ["cp", str(stage / CALIBRATION_FILE), f":{CALIBRATION_FILE}", "+"]
+    argv += ["soft-reset", "+"]
     argv += ["exec", check_script(modules)]
     if start:
         argv += ["+", "reset"]
@@ -144,16 +153,31 @@ def mpremote_argv(port: str, stage: Path, modules: list[str], start: bool) -> li
 
 
 def plan(
-    port: str, stage: Path, march: str, start: bool, board: str | Path = DEFAULT_BOARD
+    port: str,
+    stage: Path,
+    march: str,
+    start: bool,
+    board: str | Path = DEFAULT_BOARD,
+    calibration: bool = False,
 ) -> Plan:
+    """Stage the firmware, limits.json and (with `calibration`) params.json holding the board
+    file's gait calibration (`leg.gait`), and the mpremote command that copies them."""
     files = stage_firmware(stage, march)
     try:
-        write_limits(load_board(str(board)), stage / LIMITS_FILE)
+        loaded = load_board(str(board))
+        write_limits(loaded, stage / LIMITS_FILE)
     except (BoardError, HardLimitsError, OSError) as exc:
         raise DeployError(f"hard limits from {board}: {exc}") from exc
     files.append(LIMITS_FILE)
+    if calibration:
+        gait = dict(loaded.leg.gait) if loaded.leg is not None else {}
+        if not gait:
+            raise DeployError(f"--calibration: {board} has no leg.gait section")
+        (stage / CALIBRATION_FILE).write_text(json.dumps(gait, sort_keys=True) + "\n")
+        files.append(CALIBRATION_FILE)
     modules = [Path(f).stem for f in files if f.startswith(PACKAGE + "/")]
-    return Plan(stage, tuple(files), tuple(mpremote_argv(port, stage, modules, start)))
+    argv = mpremote_argv(port, stage, modules, start, calibration)
+    return Plan(stage, tuple(files), tuple(argv))
 
 
 def check_port(port: str) -> None:
@@ -277,8 +301,10 @@ def deploy(
     timeout_s: float = MPREMOTE_TIMEOUT_S,
     probe_timeout_s: float = PROBE_TIMEOUT_S,
     backup: Path | None = None,
+    calibration: bool = False,
 ) -> tuple[Plan, str]:
-    """Deploy to `port`; returns the plan and the check line the board printed."""
+    """Deploy to `port`; returns the plan and the check line the board printed. With
+    `calibration`, the board file's leg.gait replaces the board's params.json."""
     check_port(port)
     try:
         lock = PortLock(port).acquire()
@@ -290,16 +316,16 @@ def deploy(
         if backup is not None or not repl_answers(port, FIRST_PROBE_S):
             stop_firmware(port, backup)
             probe_repl(port, probe_timeout_s)
-        return _copy(port, march, start, board, timeout_s)
+        return _copy(port, march, start, board, timeout_s, calibration)
     finally:
         lock.release()
 
 
 def _copy(
-    port: str, march: str, start: bool, board: str | Path, timeout_s: float
+    port: str, march: str, start: bool, board: str | Path, timeout_s: float, calibration: bool
 ) -> tuple[Plan, str]:
     with tempfile.TemporaryDirectory(prefix="mnsu-deploy-") as tmp:
-        p = plan(port, Path(tmp), march, start, board)
+        p = plan(port, Path(tmp), march, start, board, calibration)
         try:
             proc = subprocess.run(
                 list(p.argv), capture_output=True, text=True, timeout=timeout_s, check=False

@@ -186,3 +186,50 @@ def test_cli_help_lists_deploy() -> None:
 def test_stage_compiles_for_each_target(tmp_path: Path, march: str) -> None:
     files = stage_firmware(tmp_path, march)
     assert all((tmp_path / f).stat().st_size > 0 for f in files)
+
+
+def test_deploy_calibration_writes_the_board_files_gait(tmp_path: Path) -> None:
+    # issue 19: the board file's calibration (leg.gait) applied by mnsu deploy --calibration
+    from mnsu.circuit.board import load_board
+
+    fs = tmp_path / "flash"
+    fs.mkdir()
+    (fs / "params.json").write_text('{"hip_amp_deg": 5.0}')  # an older saved calibration
+    board = MicroPythonBoard(fs)
+    try:
+        code, out, err = run_cli("--port", board.path, "--calibration")
+    finally:
+        board.close()
+    assert code == 0, err
+    assert "gait calibration (params.json) from" in out
+    gait = dict(load_board(ROOT / "examples" / "leg.yaml").leg.gait)  # type: ignore[union-attr]
+    assert json.loads((fs / "params.json").read_text()) == gait
+    # the deployed firmware boots with them, within its hard limits, without a warning
+    probe = (
+        "from mnsu_fw import hard_limits, param_store, params\n"
+        "h, notes = hard_limits.load('limits.json')\n"
+        "v, more = param_store.load('params.json', h)\n"
+        "print(v[params.INDEX['hip_offset_deg']], v[params.INDEX['knee_amp_deg']], len(more))\n"
+    )
+    proc = subprocess.run(
+        [str(MICROPYTHON), "-c", probe],
+        cwd=fs,
+        env={"MICROPYPATH": "."},
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert proc.stdout.split() == [
+        f"{gait['hip_offset_deg']:.1f}",
+        f"{gait['knee_amp_deg']:.1f}",
+        "0",
+    ], proc.stdout + proc.stderr
+    # without a leg.gait section there is nothing to write: one line, nothing copied
+    bare = tmp_path / "bare.yaml"
+    text = (ROOT / "examples" / "leg.yaml").read_text()
+    bare.write_text(text[: text.index("  # gait calibration")])
+    code, out, err = run_cli(
+        "--port", "/dev/null", "--dry-run", "--calibration", "--board", str(bare)
+    )
+    assert code == 1 and "has no leg.gait section" in err and len(err.strip().splitlines()) == 1

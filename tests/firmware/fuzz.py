@@ -34,7 +34,6 @@ from mnsu.cosim.harness import compiled_firmware
 
 DRIVER = Path(__file__).with_name("mpy_fuzz_driver.py")
 HEAD = struct.Struct("<HBH")
-FRAME = struct.Struct("<HHB")
 SERVO_FRAME_S = 0.020
 
 # Narrow, asymmetric, with a reversed servo: limits that bite (see test_fuzz.py).
@@ -70,6 +69,24 @@ class Window:
     lo_us: float
     hi_us: float
     step_us: float  # largest pulse change per servo frame at the hard slew limit
+
+
+def _leg_variant(joint: dict[str, Any], k: int) -> dict[str, Any]:
+    """Leg k's copy of a joint: each leg its own window (a pulse from the wrong leg shows)."""
+    out = dict(joint)
+    out["min_deg"] = joint["min_deg"] + 3.0 * k
+    out["max_deg"] = joint["max_deg"] - 2.0 * k
+    out["offset_deg"] = joint["offset_deg"] - 4.0 * k
+    out["reversed"] = (joint["reversed"] + k) % 2
+    return out
+
+
+# Four legs (eight servos, joint 2k + j is leg k's hip or knee): the deploy-time limits of a
+# quadruped board, each leg with its own window and calibration.
+FOUR_LEG_LIMITS: dict[str, Any] = {
+    "slew_dps": 300.0,
+    "joints": [_leg_variant(j, k) for k in range(4) for j in HOSTILE_LIMITS["joints"]],
+}
 
 
 def windows(limits: dict[str, Any]) -> list[Window]:
@@ -121,6 +138,11 @@ def _frame(rng: random.Random, seq: int, limits: dict[str, Any]) -> bytes:
         vals = [-1e9, 1e9, math.nan, math.inf, 0.0, 25.0, -20.0, 60.0, 5.0, 89.9]
         hip = rng.uniform(-100, 100) if rng.random() < 0.6 else rng.choice(vals)
         knee = rng.uniform(-100, 100) if rng.random() < 0.6 else rng.choice(vals)
+        if rng.random() < 0.4:  # one leg of several (an index past the last gets a NACK)
+            leg = rng.randrange(len(limits["joints"]) // 2 + 2)
+            return c.encode_frame(
+                c.LEG_JOINT_CMD, seq, 0, c.pack_leg_joint_cmd(leg, _f32(hip), _f32(knee))
+            )
         return c.encode_frame(c.JOINT_CMD, seq, 0, struct.pack("<ff", _f32(hip), _f32(knee)))
     if r < 0.64:
         return c.encode_frame(c.MODE, seq, 0, bytes([rng.choice([0, 1, 2, 3, 1, 2, 4, 5, 255])]))
@@ -139,7 +161,7 @@ def _frame(rng: random.Random, seq: int, limits: dict[str, Any]) -> bytes:
     if r < 0.91:
         return c.encode_frame(c.HELLO, seq, 0)
     if r < 0.95:  # a known type with a wrong length, or an unknown type
-        kind = rng.choice([c.PARAM_SET, c.JOINT_CMD, c.MODE, 0x7F, 0x00, 0xEE])
+        kind = rng.choice([c.PARAM_SET, c.JOINT_CMD, c.LEG_JOINT_CMD, c.MODE, 0x7F, 0x00, 0xEE])
         return c.encode_frame(
             kind, seq, 0, bytes(rng.randrange(256) for _ in range(rng.randrange(12)))
         )
@@ -191,25 +213,27 @@ class Result:
 
 def check(records: bytes, limits: dict[str, Any]) -> Result:
     win = windows(limits)
+    n = len(win)
+    frame = struct.Struct(f"<{n}HB")
     res = Result()
-    last: list[int | None] = [None, None]  # last powered pulse since the last reset
-    prev = [0, 0]
-    direction = [0, 0]
+    last: list[int | None] = [None] * n  # last powered pulse since the last reset
+    prev = [0] * n
+    direction = [0] * n
     was_latched = False
-    for i in range(0, len(records) - FRAME.size + 1, FRAME.size):
-        p0, p1, flags = FRAME.unpack_from(records, i)
+    for i in range(0, len(records) - frame.size + 1, frame.size):
+        *pulses, flags = frame.unpack_from(records, i)
         res.frames += 1
         latched = bool(flags & 1)
         if flags & 2:
             res.resets += 1
-            last = [None, None]
-            prev = [0, 0]
+            last = [None] * n
+            prev = [0] * n
         if latched and not was_latched:
             res.latches += 1
-            direction = [0, 0]
+            direction = [0] * n
         if latched:
             res.latched += 1
-        for j, us in enumerate((p0, p1)):
+        for j, us in enumerate(pulses):
             w = win[j]
             if us:
                 res.powered += 1
@@ -246,6 +270,7 @@ def run_fuzz(
 ) -> Result:
     """Generate, run under MicroPython, check; limits.json on the flash is `limits`."""
     limits = limits or HOSTILE_LIMITS
+    heap = "128K" if len(limits["joints"]) <= 2 else "192K"  # four legs need 160 KB
     exe = Path(sys.executable).with_name("micropython")
     with tempfile.TemporaryDirectory(prefix="mnsu-fuzz-") as tmp:
         flash = Path(tmp)
@@ -255,7 +280,7 @@ def run_fuzz(
         out = flash / "frames.bin"
         env = {"MICROPYPATH": str(compiled_firmware()), "PATH": os.environ.get("PATH", "")}
         proc = subprocess.run(
-            [str(exe), "-X", "heapsize=128K", str(DRIVER), str(script), str(out)],
+            [str(exe), "-X", f"heapsize={heap}", str(DRIVER), str(script), str(out)],
             cwd=flash,
             env=env,
             capture_output=True,

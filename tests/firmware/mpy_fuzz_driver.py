@@ -4,8 +4,9 @@
 # argv: SCRIPT OUT. SCRIPT is a sequence of records <HBH>: ticks to run first, kind, length,
 # then `length` bytes: kind 0 = bytes from the host, 1 = firmware reset (a new controller from
 # the same flash, the working directory), 2 = end. The ADC inputs alternate flexor and extensor
-# spike bursts so that CPG mode moves the leg. OUT receives one <HHB> record per servo frame:
-# hip pulse, knee pulse (us, 0 = limp), flags (1 latched, 2 first frame after a reset).
+# spike bursts so that CPG mode moves the leg. OUT receives one record per servo frame: every
+# leg's hip and knee pulse (<H each, us, 0 = limp; 2 per leg of limits.json), then a flags
+# byte (1 latched, 2 first frame after a reset).
 import gc
 import struct
 import sys
@@ -27,7 +28,8 @@ def run(script_path, out_path):
     ctrl = build()
     src = open(script_path, "rb")
     out = open(out_path, "wb")
-    rec = bytearray(5)
+    n_legs = ctrl.n_legs
+    rec = bytearray(4 * n_legs + 1)
     tick = 0
     reset_flag = 2
     frames = 0
@@ -40,15 +42,18 @@ def run(script_path, out_path):
         for _ in range(ticks):
             phase = tick % 1200
             spiking = (tick >> 2) & 1
-            ctrl.adc[0] = 60000 if spiking and phase < 500 else 200
-            ctrl.adc[1] = 60000 if spiking and 600 <= phase < 1100 else 200
+            for k in range(n_legs):  # each leg's flexor and extensor channels
+                ctrl.adc[2 * k] = 60000 if spiking and phase < 500 else 200
+                ctrl.adc[2 * k + 1] = 60000 if spiking and 600 <= phase < 1100 else 200
             ctrl.tick(1, ctrl.period_us, False)
             tick += 1
             ctrl.out_n = 0  # the device's output is not checked here
             if ctrl.servo_dirty:
                 ctrl.servo_dirty = False
-                p = ctrl.leg.pulse
-                struct.pack_into("<HHB", rec, 0, p[0], p[1], (1 if ctrl.estop else 0) | reset_flag)
+                for k in range(n_legs):
+                    p = ctrl.legs[k].pulse
+                    struct.pack_into("<HH", rec, 4 * k, p[0], p[1])
+                rec[4 * n_legs] = (1 if ctrl.estop else 0) | reset_flag
                 out.write(rec)
                 reset_flag = 0
                 frames += 1

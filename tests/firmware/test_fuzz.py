@@ -6,7 +6,7 @@ Every servo frame of the real controller under MicroPython is checked against li
 
 from __future__ import annotations
 
-from fuzz import run_fuzz
+from fuzz import FOUR_LEG_LIMITS, run_fuzz
 
 
 def test_invariants_hold_on_every_servo_frame_under_hostile_traffic() -> None:
@@ -20,3 +20,16 @@ def test_invariants_hold_on_every_servo_frame_under_hostile_traffic() -> None:
     # the traffic exercised what the invariants are about
     assert res.powered > 2000 and res.latched > 2000 and res.latches > 50 and res.resets > 10
     assert 0.5 < res.max_step_ratio <= 1.0  # servos did move at (near) the slew limit
+
+
+def test_invariants_hold_on_every_servo_of_four_legs() -> None:
+    # a quadruped's eight servos, each leg with its own window; LEG_JOINT_CMD in the traffic
+    res = run_fuzz(seed=2, n_items=6000, limits=FOUR_LEG_LIMITS)
+    print(
+        f"firmware fuzz, four legs: {res.frames} servo frames x 8 servos, {res.latches} latches, "
+        f"{res.resets} resets, {len(res.violations)} violations"
+    )
+    assert res.violations == [], res.violations
+    assert res.frames >= 10000, res.stdout
+    assert res.powered > 8000 and res.latched > 1000 and res.latches > 20 and res.resets > 5
+    assert 0.5 < res.max_step_ratio <= 1.0

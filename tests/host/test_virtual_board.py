@@ -129,3 +129,34 @@ def test_virtual_board_needs_a_leg(tmp_path: Path) -> None:
     board.write_text(no_leg)
     with pytest.raises(RuntimeError, match="needs a `leg` section"):
         VirtualBoard(board)
+
+
+def test_mnsu_virtual_board_boots_with_the_board_files_gait(tmp_path: Path) -> None:
+    # issue 19: the board file's calibration (leg.gait) applied by the virtual board, as a
+    # board after `mnsu deploy --calibration`; PARAM_DEFAULTS gives the firmware's table back
+    import subprocess
+    import sys
+
+    from mnsu_fw import params
+
+    gait = dict(load_board(LEG).leg.gait)  # type: ignore[union-attr]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mnsu.cli", "virtual-board", "--fast", "--duration", "600"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().strip()
+        with Link(port) as link:
+            for name in ("hip_offset_deg", "knee_amp_deg", "asymmetry", "env_tau_ms"):
+                assert link.get_param(name) == pytest.approx(gait[name]), name
+            link.default_params()
+            assert (
+                link.get_param("hip_offset_deg")
+                == params.defaults()[params.INDEX["hip_offset_deg"]]
+            )
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)

@@ -1,8 +1,9 @@
 """The virtual board's memory is bounded: its logs keep a fixed window of board time.
 
-A short soak for make test (bench/soak_virtual_board.py runs an hour): 1 kHz telemetry in
-CPG mode for 45 s of board time; the process's RSS may grow < 1 MB after a 15 s warm-up, and
-the servo log and spike lists hold only the last history_s of board time.
+The soak of issue 12's acceptance (bench/soak_virtual_board.py runs an hour): 1 kHz telemetry
+in CPG mode for 10 min of board time (--fast timing, 2-4 min of wall time); the process's RSS
+may grow < 1 MB after a 1 min warm-up (the logs' 60 s window is full by then), and the servo
+log and spike lists hold only the last history_s of board time.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from mnsu.cosim.virtual_board import VirtualBoard  # noqa: E402
 from soak_virtual_board import rss_kb, soak  # noqa: E402
 
 
-def test_rss_growth_under_1_mb_over_30_s_at_1khz_telemetry() -> None:
-    warm, end, board_s, _ = soak(0.75, 15.0 / 60.0)
-    assert board_s >= 45.0
+def test_rss_growth_under_1_mb_over_10_min_at_1khz_telemetry() -> None:
+    warm, end, board_s, wall = soak(10.0, 1.0)
+    print(f"virtual board soak: {board_s:.0f} s board time, RSS +{end - warm} kB, {wall:.0f} s")
+    assert board_s >= 600.0
     assert end - warm < 1024, (warm, end)
     assert rss_kb() > 0
 

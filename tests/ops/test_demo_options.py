@@ -42,3 +42,23 @@ def test_demo_bad_options_are_one_line_errors(tmp_path: Path) -> None:
         assert code == 1 and out == ""
         assert err.strip().splitlines() == [f"mnsu demo: {err.strip()[len('mnsu demo: ') :]}"]
         assert why in err, err
+
+
+def test_firmware_defaults_lift_the_foot_and_walk(tmp_path: Path) -> None:
+    # issue 19: no calibration hidden in the demo. Without leg.gait the firmware's table
+    # defaults drive the physics leg; measured (8 s, `mnsu demo --board` leg.yaml without its
+    # gait line): the foot lifts 9.8 mm, the carriage walks 0.089 m/s, no fall (leg.gait: 40 mm,
+    # 0.072 m/s, steps locked to the CPG)
+    text = (Path(__file__).resolve().parents[2] / "examples" / "leg.yaml").read_text()
+    start = text.index("  # gait calibration")
+    end = text.index("slew_dps: 400}\n") + len("slew_dps: 400}\n")
+    board = tmp_path / "defaults.yaml"
+    board.write_text(text[:start] + text[end:])
+    code, out, err = demo(
+        "--duration", "6", "--board", str(board), "--plot", str(tmp_path / "d.png")
+    )
+    assert code == 0, err
+    r = json.loads(out)
+    print(r["step_height_m"], r["walking"]["forward_speed_m_s"], r["walking"]["falls"])
+    assert r["step_height_m"] > 0.005 and r["walking"]["falls"] == 0
+    assert r["walking"]["forward_speed_m_s"] > 0.02 and r["frames_lost"] == 0

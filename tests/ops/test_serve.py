@@ -6,6 +6,7 @@ on the board's pty; the clients are Links on its loopback socket.
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import subprocess
@@ -203,3 +204,88 @@ def test_a_port_held_by_serve_or_a_link_says_who_holds_it(served: Served) -> Non
         assert first.get_param("telemetry_hz") == 100.0
     with Link(served.vb.path) as again:  # released by close()
         assert again.connected
+
+
+def _tool(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+
+
+def test_the_tools_attach_through_serve_while_another_watches(
+    served: Served, tmp_path: Path
+) -> None:
+    # issue 19: the demo, the monitor, conformance and the HIL suite attach through `mnsu
+    # serve` one after the other while a first client watches; nobody loses a frame
+    mnsu = [sys.executable, "-m", "mnsu.cli"]
+    url = served.url
+    with Link(url) as watcher:
+        sub = watcher.subscribe(("telemetry",))
+        got = 0
+        runs = {
+            "demo": [*mnsu, "demo", "--port", url, "--duration", "4", "--json",
+                     "--plot", str(tmp_path / "demo.png")],
+            "monitor": [*mnsu, "monitor", "--port", url, "--duration", "1", "--plain"],
+            "conformance": [*mnsu, "conformance", "--port", url, "--board",
+                            str(ROOT / "examples" / "leg.yaml"), "--duration", "4", "--json"],
+            "param": [*mnsu, "param", "get", "telemetry_hz", "--port", url, "--json"],
+            "hil": [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "hil_tests",
+                    "-k", "handshake or joint_command or estop or garbage"],
+        }  # fmt: skip
+        for name, argv in runs.items():
+            proc = _tool(*argv, env={"MNSU_PORT": url})
+            got += sum(isinstance(m, Telemetry) for m in sub.drain())
+            ok_codes = (0, 1) if name == "conformance" else (0,)  # FAIL is a verdict, not a break
+            assert proc.returncode in ok_codes, (
+                f"{name}: {proc.stdout[-1500:]} {proc.stderr[-1500:]}"
+            )
+            if name == "demo":
+                assert json.loads(proc.stdout)["frames_lost"] == 0
+            if name == "conformance":
+                assert json.loads(proc.stdout)["duration_s"] >= 4.0  # it recorded through serve
+        got += sum(isinstance(m, Telemetry) for m in sub.drain())
+        st = watcher.stats
+        print(f"watcher: {got} telemetry frames while the tools ran; {st}")
+        assert got > 1000
+        assert st.frames_lost == 0 and st.crc_errors == 0 and st.decode_errors == 0
+
+
+def test_the_ros_bridges_session_attaches_through_serve(served: Served) -> None:
+    # the ROS bridge's board side (mnsu_ros.session, plain Python: no ROS install needed) on
+    # the served socket, beside another client: telemetry, parameters and the e-stop
+    sys.path.insert(0, str(ROOT / "ros2_ws" / "src" / "mnsu_ros"))
+    from mnsu_ros.session import BoardSession
+    from mnsu_ros.session_config import SessionConfig
+
+    frames: list[int] = []
+    session = BoardSession(
+        SessionConfig(port=served.url),
+        on_telemetry=lambda msg, _ns: frames.append(msg.fields["ticks"]),
+        on_event=lambda _msg, _ns: None,
+        on_connection=lambda _up, _why: None,
+    )
+    with Link(served.url) as other:
+        session.start()
+        try:
+            assert session.wait_ready(30.0), session.last_error
+            deadline = time.monotonic() + 30.0
+            while len(frames) < 200 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert len(frames) >= 200
+            watch = other.subscribe(("telemetry",))
+            session.estop()
+            t: object = None
+            deadline = time.monotonic() + 10.0
+            while not (isinstance(t, Telemetry) and t.estop) and time.monotonic() < deadline:
+                t = watch.get(1.0)
+            assert isinstance(t, Telemetry) and t.estop  # the other client sees the latch
+            session.reset_estop()
+            assert session.link is not None and session.link.stats.frames_lost == 0
+            assert other.stats.frames_lost == 0
+        finally:
+            session.close()

@@ -129,8 +129,8 @@ def record(
 
 def check_request(duration_s: float, telemetry_hz: int, free: str) -> list[str]:
     """Check the run's arguments; returns the free values to fit (ConformanceError if bad)."""
-    if not duration_s > 0:
-        raise ConformanceError(f"--duration must be > 0 s, got {duration_s}")
+    if not 0 < duration_s <= 1e6:
+        raise ConformanceError(f"--duration must be > 0 s and <= 1e+06 s, got {duration_s:g}")
     if not 0 < telemetry_hz <= 500:
         raise ConformanceError(f"--telemetry-hz must be 1..500, got {telemetry_hz}")
     keys = [k.strip() for k in free.split(",") if k.strip()]

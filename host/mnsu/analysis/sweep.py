@@ -18,6 +18,7 @@ from mnsu.circuit.board import (
     NEURON_KEYS,
     SYNAPSE_KEYS,
     Board,
+    BoardError,
     apply_overrides,
     load_board,
     parse_board,
@@ -199,7 +200,10 @@ def check_sweep(
     # every swept key must exist and take every value: check both ends of each axis
     for axis in axes:
         for value in {axis.values[0], axis.values[-1]}:
-            load_board(board_path, [*overrides, axis.override(value)])
+            try:
+                load_board(board_path, [*overrides, axis.override(value)])
+            except BoardError as exc:  # the swept key came from --param, not from --set
+                raise BoardError(str(exc).replace(": --set ", ": --param ", 1)) from None
     name = neuron if neuron is not None else board.neuron_names[0]
     if name not in board.neuron_names:
         raise SweepError(

@@ -68,7 +68,8 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a board file value (as in mnsu simulate)")  # fmt: skip
-    p.set_defaults(func=run)
+    # its own checks of these (exit 1 as its other refusals), not mnsu.cli's
+    p.set_defaults(func=run, own_checks=("duration", "telemetry_hz"))
 
 
 def _say(args: argparse.Namespace, text: str) -> None:

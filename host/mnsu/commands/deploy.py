@@ -37,6 +37,12 @@ def add_parser(sub: Any) -> None:
         help="board file whose leg.joints become the firmware's hard limits (limits.json; "
         "default examples/leg.yaml)",
     )
+    p.add_argument(
+        "--calibration",
+        action="store_true",
+        help="also write the board file's gait calibration (leg.gait) as the board's "
+        "params.json, replacing the saved parameters (keep them with --backup)",
+    )
     p.add_argument("--no-start", action="store_true", help="leave the board at the REPL")
     p.add_argument(
         "--backup",
@@ -58,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.dry_run:
             with tempfile.TemporaryDirectory(prefix="mnsu-deploy-") as tmp:
-                p = plan(args.port, Path(tmp), args.march, start, args.board)
+                p = plan(args.port, Path(tmp), args.march, start, args.board, args.calibration)
                 print(f"would copy to {args.port} ({args.march}):")
                 for f in p.files:
                     size = (p.stage / f).stat().st_size
@@ -74,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             board=args.board,
             timeout_s=args.timeout,
             backup=args.backup,
+            calibration=args.calibration,
         )
     except DeployError as exc:
         print(f"mnsu deploy: {exc}", file=sys.stderr)
@@ -83,5 +90,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"parameters saved to {args.backup} (restore: mnsu param load {args.backup})")
     print(f"deployed {len(p.files)} files to {args.port}: firmware {fw}, protocol {proto}")
     print(f"hard limits ({LIMITS_FILE}) from {args.board}")
+    if args.calibration:
+        print(f"gait calibration (params.json) from {args.board}'s leg.gait")
     print("board restarted: main.py runs the firmware" if start else "board left at the REPL")
     return 0

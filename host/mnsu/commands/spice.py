@@ -52,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.duration > 0 or not 0 <= args.transient < args.duration:
         print("mnsu spice: need --duration > 0 and 0 <= --transient < duration", file=sys.stderr)
         return 2
+    if args.scr_model and args.device != "scr":  # as mnsu netlist: not silently ignored
+        print("mnsu spice: --scr-model needs --device scr", file=sys.stderr)
+        return 2
     try:
         board = load_board(args.board, args.overrides)
         both = run_both(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
-from mnsu.circuit.board import BoardError
+from mnsu.circuit.board import BoardError, load_board
 from mnsu.paths import DEFAULT_BOARD
 
 
@@ -16,7 +19,9 @@ def add_parser(sub: Any) -> None:
         "virtual-board",
         help="run the virtual board (emulator + firmware under MicroPython + leg) on a pty",
         description="Start the virtual board and print the path of its serial port (a stable "
-        "symlink to a pseudo-terminal); runs until interrupted (Ctrl-C) or for --duration.",
+        "symlink to a pseudo-terminal); runs until interrupted (Ctrl-C) or for --duration. "
+        "Its firmware boots with the board file's gait calibration (leg.gait) as its saved "
+        "parameters, as a board after `mnsu deploy --calibration`.",
     )
     p.add_argument("board", nargs="?", default=str(DEFAULT_BOARD), help="board file (leg.yaml)")
     p.add_argument("--fast", action="store_true", help="as fast as possible, not real time")
@@ -28,15 +33,24 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="mnsu-flash-") as flash:
+        return _run(args, Path(flash))
+
+
+def _run(args: argparse.Namespace, flash: Path) -> int:
     from mnsu.cosim.virtual_board import VirtualBoard, VirtualBoardError
 
     try:
+        board = load_board(args.board)
+        if board.leg is not None and board.leg.gait:
+            (flash / "params.json").write_text(json.dumps(dict(board.leg.gait)) + "\n")
         vb = VirtualBoard(
-            args.board,
+            board,
             seed=args.seed,
             realtime=not args.fast,
             speed=args.speed,
             terrain_m=args.terrain,
+            flash_dir=flash,
         )
     except (BoardError, VirtualBoardError, OSError, RuntimeError) as exc:
         print(f"mnsu virtual-board: {exc}", file=sys.stderr)
