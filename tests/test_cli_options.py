@@ -145,8 +145,8 @@ def cases() -> list[tuple[str, str, list[str]]]:
             if not values:
                 missing.append(f"mnsu {name} {option} ({action.dest})")
                 continue
-            base = BASE[name].replace("{LIF}", LIF).replace("{LEG}", LEG).replace("{HCO}", HCO)
-            base = base.replace("{EX}", str(EX)).split()
+            line = BASE[name].replace("{LIF}", LIF).replace("{LEG}", LEG).replace("{HCO}", HCO)
+            base = line.replace("{EX}", str(EX)).split()
             for value in values:
                 out.append((name, option, [*words, *_without(base, option), f"{option}={value}"]))
     assert missing == [], f"no bad values for: {', '.join(missing)}"
