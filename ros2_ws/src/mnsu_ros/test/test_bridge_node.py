@@ -425,6 +425,18 @@ def test_trajectory_starts_at_its_header_stamp(rig: Rig) -> None:
     clock, so this is a host-time check), then follows the trajectory."""
     rig.mode("host")
     wait_for(lambda: not rig.bridge.session.trajectory_active, 5.0, "no trajectory running")
+    # The previous test's move may still be settling (slew limit, servo lag): take the pose
+    # once the hip has stood still for 0.2 s, so only the new trajectory can move it.
+    last = [rig.vb.state.hip_deg]
+
+    def settled() -> bool:
+        time.sleep(0.2)
+        hip = rig.vb.state.hip_deg
+        still = abs(hip - last[0]) < 0.05
+        last[0] = hip
+        return still
+
+    wait_for(settled, 5.0, "leg at rest")
     pose = (rig.vb.state.hip_deg, rig.vb.state.knee_deg)
     target = (pose[0] + (15.0 if pose[0] < 10.0 else -15.0), pose[1])
     msg = trajectory(JOINTS, ([math.radians(target[0]), math.radians(target[1])], 0.3))
