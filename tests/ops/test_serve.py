@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from mnsu.cosim.virtual_board import VirtualBoard
-from mnsu.link import Link, Telemetry
+from mnsu.link import Link, LinkError, Telemetry
 from mnsu.link.port_lock import PortBusy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,7 +172,7 @@ def test_a_port_held_by_serve_or_a_link_says_who_holds_it(served: Served) -> Non
         timeout=60,
         check=False,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [f"mnsu param get: {msg}"]
     # through the server it works, and a second server on the same port is refused
     with Link(served.url) as link:
@@ -193,7 +193,7 @@ def test_a_port_held_by_serve_or_a_link_says_who_holds_it(served: Served) -> Non
         timeout=60,
         check=False,
     )
-    assert err.returncode == 1 and "port busy" in err.stderr and served.url in err.stderr
+    assert err.returncode == 2 and "port busy" in err.stderr and served.url in err.stderr
 
     stop_serve(served.proc)
     with Link(served.vb.path) as first:  # the lock went with the process
@@ -204,6 +204,17 @@ def test_a_port_held_by_serve_or_a_link_says_who_holds_it(served: Served) -> Non
         assert first.get_param("telemetry_hz") == 100.0
     with Link(served.vb.path) as again:  # released by close()
         assert again.connected
+
+
+def test_a_port_that_cannot_be_opened_keeps_no_lock(tmp_path: Path) -> None:
+    """A failed open releases the port's lock: the next try in the same process is not told
+    the port is busy (held by itself), but why it cannot be opened."""
+    missing = str(tmp_path / "ttyNONE")
+    for _ in range(2):
+        with pytest.raises(LinkError) as failed:
+            Link(missing, reconnect=False)
+        assert not isinstance(failed.value, PortBusy), failed.value
+        assert missing in str(failed.value)
 
 
 def _tool(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -170,7 +170,11 @@ class Link:
         """
         if self.lock and self._port_lock is None:
             self._port_lock = PortLock(self.port).acquire()
-        self._open()
+        try:
+            self._open()
+        except BaseException:
+            self.close()  # a port that cannot be opened keeps no lock (a retry must not be busy)
+            raise
         self._thread = threading.Thread(target=self._run, name=f"mnsu-link {self.port}")
         self._thread.daemon = True
         self._thread.start()
