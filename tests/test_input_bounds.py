@@ -92,11 +92,11 @@ def test_cli_bad_values_are_one_line_and_exit_2(args: list[str], message: str) -
     assert len([ln for ln in lines if ln.startswith("mnsu")]) == 1, proc.stderr
 
 
-def test_an_unwritable_output_is_one_line_and_exit_1() -> None:
+def test_an_unwritable_output_is_one_line_and_exit_2() -> None:
     # a directory that cannot be made, even by root: below a regular file
     out = f"{README}/x.npz"
     proc = _cli("simulate", str(EXAMPLES / "hco.yaml"), "--duration", "2", "--out", out)
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 2, proc.stderr
     expected = f"mnsu simulate: cannot write {out}: [Errno 17] File exists: '{README}'"
     assert proc.stderr.strip() == expected, proc.stderr
 

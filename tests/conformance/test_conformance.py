@@ -150,24 +150,24 @@ def test_figures_and_comparison_can_fail() -> None:
 
 def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     code, _, err = cli("--recording", str(tmp_path / "none.json"), "--board", str(LEG))
-    assert code == 1 and "cannot read the recording" in err
+    assert code == 2 and "cannot read the recording" in err
     (tmp_path / "bad.json").write_text('{"duration_s": 1}')
     code, _, err = cli("--recording", str(tmp_path / "bad.json"), "--board", str(LEG))
-    assert code == 1 and "not an mnsu conformance recording" in err
+    assert code == 2 and "not an mnsu conformance recording" in err
     good = Recording(duration_s=10.0, spikes={"F": [], "E": []})
     good.save(tmp_path / "empty.json")
     code, _, err = cli("--recording", str(tmp_path / "empty.json"), "--board", str(LEG), "--free",
                        "I_bias,R_on")  # fmt: skip
-    assert code == 1 and "cannot fit ['R_on']" in err
+    assert code == 2 and "cannot fit ['R_on']" in err
     code, _, err = cli("--port", str(tmp_path / "ttyX"), "--board", str(LEG), "--duration", "-1")
-    assert code == 1 and "--duration must be > 0" in err
+    assert code == 2 and "--duration must be > 0" in err
     code, _, err = cli("--port", str(tmp_path / "ttyX"), "--board", str(LEG), "--duration", "1")
-    assert code == 1 and "ttyX" in err
+    assert code == 2 and "ttyX" in err
     code, _, err = cli("--port", "x", "--board", str(tmp_path / "nope.yaml"))
-    assert code == 1 and "cannot read the board file" in err
+    assert code == 2 and "cannot read the board file" in err
     lif = ROOT / "examples" / "lif.yaml"
     code, _, err = cli("--recording", str(tmp_path / "empty.json"), "--board", str(lif))
-    assert code == 1 and "recorded neurons ['E', 'F'], but" in err and "probes ['U']" in err
+    assert code == 2 and "recorded neurons ['E', 'F'], but" in err and "probes ['U']" in err
     with pytest.raises(ConformanceError, match="usable figures"):
         fit(load_board(LEG), {"F.period_s": None}, 5.0)
     with pytest.raises(ConformanceError, match="nothing to fit"):

@@ -115,7 +115,7 @@ def test_deploy_refuses_a_board_whose_limits_are_unusable(tmp_path: Path) -> Non
     text = (ROOT / "examples" / "leg.yaml").read_text()
     board_file.write_text(text.replace("{min: -35 deg, max: 35 deg", "{min: -135 deg, max: 35 deg"))
     code, out, err = run_cli("--port", "/dev/null", "--dry-run", "--board", str(board_file))
-    assert code == 1 and "hip_min_deg = -135.0 outside -90.0..90.0" in err, err
+    assert code == 2 and "hip_min_deg = -135.0 outside -90.0..90.0" in err, err
     assert len(err.strip().splitlines()) == 1
 
 
@@ -129,7 +129,7 @@ def test_dry_run_prints_the_plan_and_touches_nothing(tmp_path: Path) -> None:
 
 def test_missing_port_is_a_clear_error(tmp_path: Path) -> None:
     code, _, err = run_cli("--port", str(tmp_path / "ttyACM9"))
-    assert code == 1
+    assert code == 2
     assert f"port {tmp_path / 'ttyACM9'} does not exist" in err
 
 
@@ -139,7 +139,7 @@ def test_no_repl_answering_is_a_clear_error(tmp_path: Path) -> None:
         code, _, err = run_cli("--port", board.path)
     finally:
         board.close()
-    assert code == 1
+    assert code == 2
     assert f"no MicroPython REPL answered on {board.path}" in err
     assert "ignores Ctrl-C" in err
     assert not list(tmp_path.iterdir())
@@ -156,7 +156,7 @@ def test_running_firmware_with_servos_on_refuses_a_deploy_and_keeps_running() ->
         with Link(vb.path) as link:
             link.set_mode("hold")  # servos powered, no watchdog
         code, _, err = run_cli("--port", vb.path)
-        assert code == 1
+        assert code == 2
         assert err.strip().splitlines() == [
             f"mnsu deploy: {vb.path}: board refused exit_to_repl: not accepted in the current "
             "mode; the board refuses while its servos are powered: `mnsu mode idle` (after an "
@@ -232,4 +232,4 @@ def test_deploy_calibration_writes_the_board_files_gait(tmp_path: Path) -> None:
     code, out, err = run_cli(
         "--port", "/dev/null", "--dry-run", "--calibration", "--board", str(bare)
     )
-    assert code == 1 and "has no leg.gait section" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "has no leg.gait section" in err and len(err.strip().splitlines()) == 1

@@ -55,7 +55,7 @@ def test_redeploy_round_trip_keeps_the_saved_parameters_byte_identical(tmp_path:
         assert json.loads(saved)["hip_amp_deg"] == 21.5
 
         code, _, err = mnsu("deploy", "--port", board.path)  # servos powered: refused
-        assert code == 1 and "servos are powered" in err and len(err.strip().splitlines()) == 1
+        assert code == 2 and "servos are powered" in err and len(err.strip().splitlines()) == 1
         code, _, err = mnsu("mode", "idle", "--port", board.path)
         assert code == 0, err
 

@@ -164,6 +164,6 @@ def test_cli_writes_the_urdf_and_reports_a_board_without_a_leg(tmp_path: Path) -
     hco = ROOT / "examples" / "hco.yaml"
     cmd = [sys.executable, "-m", "mnsu.cli", "urdf", str(hco)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.strip().endswith("hco.yaml: no `leg` section to describe")
     assert "Traceback" not in done.stderr

@@ -55,7 +55,7 @@ def ok(*args: str) -> str:
 def refused(*args: str) -> str:
     """The command fails with exactly one line on stderr (no traceback) naming the reason."""
     code, out, err = mnsu(*args)
-    assert code == 1, out
+    assert code == 2, out
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("mnsu "), err
     assert "Traceback" not in err

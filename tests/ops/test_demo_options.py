@@ -39,7 +39,7 @@ def test_demo_bad_options_are_one_line_errors(tmp_path: Path) -> None:
         (("--drive", "fast"), "parameter drive_level: 'fast' is not a plain number"),
     ]:
         code, out, err = demo(*args, "--plot", str(tmp_path / "x.png"))
-        assert code == 1 and out == ""
+        assert code == 2 and out == ""
         assert err.strip().splitlines() == [f"mnsu demo: {err.strip()[len('mnsu demo: ') :]}"]
         assert why in err, err
 

@@ -40,7 +40,7 @@ def board_options(p: argparse.ArgumentParser, func: Callable[[argparse.Namespace
 
 def fail(prog: str, message: str) -> int:
     print(f"mnsu {prog}: {message}", file=sys.stderr)
-    return 1
+    return 2
 
 
 def on_board(prog: str, port: str, body: Callable[[Link], int], ref_type: int | None = None) -> int:

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
     except (BoardError, ConformanceError, LinkError) as exc:
         print(f"mnsu conformance: {exc}", file=sys.stderr)
-        return 1
+        return 2
 
 
 def _run(args: argparse.Namespace) -> int:

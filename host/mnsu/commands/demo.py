@@ -136,14 +136,14 @@ def run(args: argparse.Namespace) -> int:
         pushes = parse_pushes(args.push)
     except (ParamValueError, ParamError, ValueError) as exc:
         print(f"mnsu demo: {exc}", file=sys.stderr)
-        return 1
+        return 2
     try:
         from mnsu.circuit.board import load_board
 
         n_legs = len(load_board(args.board, overrides).legs)
     except (ValueError, OSError) as exc:
         print(f"mnsu demo: {exc}", file=sys.stderr)
-        return 1
+        return 2
     hz = args.telemetry_hz or (100 if n_legs > 1 else 200)
     settings = WalkSettings(
         args.duration,
@@ -180,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
             result["video"] = str(animate_walk(data, leg, args.video))
     except (LinkError, ValueError, OSError, RuntimeError) as exc:
         print(f"mnsu demo: {exc}", file=sys.stderr)
-        return 1
+        return 2
     if args.json:
         print(json.dumps(result))
     else:
@@ -219,7 +219,7 @@ def run_quadruped(
             result["video"] = str(animate_quad(data, xml, args.video))
     except (LinkError, ValueError, OSError, RuntimeError) as exc:
         print(f"mnsu demo: {exc}", file=sys.stderr)
-        return 1
+        return 2
     if args.json:
         print(json.dumps(result))
     else:

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except DeployError as exc:
         print(f"mnsu deploy: {exc}", file=sys.stderr)
-        return 1
+        return 2
     _, proto, fw = check.split()
     if args.backup is not None:
         print(f"parameters saved to {args.backup} (restore: mnsu param load {args.backup})")

@@ -130,7 +130,7 @@ def watch(args: argparse.Namespace, keys_fd: int | None) -> int:
                     print(status_line(last, link, events), flush=True)
     except LinkError as exc:
         print(f"mnsu monitor: {exc}", file=sys.stderr)
-        return 1
+        return 2
     except KeyboardInterrupt:
         pass
     return 0

@@ -47,12 +47,12 @@ def run(args: argparse.Namespace) -> int:
         server = Server(args.port, listen=listen)
     except (ValueError, OSError) as exc:
         print(f"mnsu serve: {exc}", file=sys.stderr)
-        return 1
+        return 2
     try:
         server.open()
     except LinkError as exc:
         print(f"mnsu serve: {exc}", file=sys.stderr)
-        return 1
+        return 2
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(server.url, flush=True)

@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             result["out"] = write_run(run_record, args.out)
         except (ExportError, OSError) as exc:
             print(f"mnsu simulate: cannot write {args.out}: {exc}", file=sys.stderr)
-            return 1
+            return 2
     if args.plot:
         from mnsu.plot import plot_run
 

@@ -40,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
     except (BoardError, DescriptionError, OSError) as exc:
         print(f"mnsu urdf: {exc}", file=sys.stderr)
-        return 1
+        return 2
     return 0

@@ -54,7 +54,7 @@ def _run(args: argparse.Namespace, flash: Path) -> int:
         )
     except (BoardError, VirtualBoardError, OSError, RuntimeError) as exc:
         print(f"mnsu virtual-board: {exc}", file=sys.stderr)
-        return 1
+        return 2
     print(vb.path, flush=True)
     print(f"virtual board on {vb.path} -> {vb.pty_path}; Ctrl-C stops it", file=sys.stderr)
     vb.start(args.duration)
