@@ -123,6 +123,6 @@ def test_bad_pushes_are_one_line_errors(
 ) -> None:
     from mnsu.cli import main
 
-    assert main(["demo", "--duration", "14", "--push", push, "--json"]) == 1
+    assert main(["demo", "--duration", "14", "--push", push, "--json"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"mnsu demo: {message}") and err.count("\n") == 1, err
