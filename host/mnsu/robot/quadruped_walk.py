@@ -31,14 +31,22 @@ import numpy as np
 
 from mnsu.analysis.decoder_gap import decoder_gap_ms
 from mnsu.analysis.rhythm import neuron_stats, phase_lag
-from mnsu.circuit.board import Board, BoardError, load_board
+from mnsu.circuit.board import Board, BoardError
 from mnsu.circuit.emulator import Emulator
 from mnsu.link import Event, Link, LinkError, LogLine, Telemetry
 from mnsu.protocol import Legs
 from mnsu.robot.description import GRAVITY_M_S2
 from mnsu.robot.leg import contact_edges
 from mnsu.robot.quadruped import QuadSample
-from mnsu.robot.walk import SILENCE_S, TRANSIENT_S, Progress, VirtualSettings, WalkSettings
+from mnsu.robot.walk import (
+    SILENCE_S,
+    TRANSIENT_S,
+    Progress,
+    VirtualSettings,
+    WalkSettings,
+    linked,
+    open_board,
+)
 from mnsu.robot.walking import BOUNCE_S
 
 SETTLE_S = 6.0  # the virtual board's CPG runs this long (legs standing) before the walk
@@ -341,41 +349,20 @@ def quad_walk(
         )
     if settings.pushes:
         raise ValueError("--push is for the single leg's rig")
-    vb = None
-    if port is None:
-        from mnsu.cosim.virtual_board import VirtualBoard
-
-        v = virtual or VirtualSettings()
-        vb = VirtualBoard(
-            load_board(board_file, overrides),
-            seed=v.seed,
-            realtime=v.realtime,
-            terrain_m=v.terrain_m,
-            leg_model=v.leg_model,
-        )
-        board = vb.board
-        port = vb.path
-    else:
-        board = load_board(board_file, overrides)
+    board, port, vb = open_board(board_file, port, virtual, overrides)
     channels = quad_channels(board)
-    if vb is not None:
-        vb.start()
     wall0 = time.monotonic()
-    try:
-        with Link(port, record=record) as link:
-            data = collect_quad(
-                link,
-                channels,
-                settings,
-                board.legs[0].gait,
-                progress,
-                SETTLE_S if vb is not None else 0.0,
-            )
-            stats = link.stats.as_dict()
-            caps = link.caps
-    finally:
-        if vb is not None:
-            vb.stop()
+    with linked(port, vb, record) as link:
+        data = collect_quad(
+            link,
+            channels,
+            settings,
+            board.legs[0].gait,
+            progress,
+            SETTLE_S if vb is not None else 0.0,
+        )
+        stats = link.stats.as_dict()
+        caps = link.caps
     wall = time.monotonic() - wall0
     summary = analyse_quad(data)
     duration = data.t_end - data.t_start

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mnsu.analysis.decoder_gap import decoder_gap_ms
 from mnsu.circuit.board import Board, BoardError, ProbeSpec, load_board
@@ -23,6 +24,9 @@ from mnsu.robot.leg import circular_spread, event_phases, forward_kinematics, ga
 from mnsu.robot.physics import Sample
 from mnsu.robot.push_response import WINDOW_S, push_response
 from mnsu.robot.walking import BOUNCE_S, walking_metrics
+
+if TYPE_CHECKING:  # the virtual board (MicroPython, MuJoCo) is imported only when used
+    from mnsu.cosim.virtual_board import VirtualBoard
 
 TRANSIENT_S = 1.5  # start of the analysis window (board time after the mode switch)
 SILENCE_S = 3.0  # no telemetry this long: the link is given up
@@ -247,6 +251,42 @@ class VirtualSettings:
     leg_model: str = "physics"
 
 
+def open_board(
+    board_file: str | Path,
+    port: str | None,
+    virtual: VirtualSettings | None,
+    overrides: Sequence[str],
+) -> tuple[Board, str, VirtualBoard | None]:
+    """The board and the port to walk it on: `port` as given, or (port None) a virtual board
+    built from the board file, not yet started (see `linked`)."""
+    if port is not None:
+        return load_board(board_file, overrides), port, None
+    from mnsu.cosim.virtual_board import VirtualBoard
+
+    v = virtual or VirtualSettings()
+    vb = VirtualBoard(
+        load_board(board_file, overrides),
+        seed=v.seed,
+        realtime=v.realtime,
+        terrain_m=v.terrain_m,
+        leg_model=v.leg_model,
+    )
+    return vb.board, vb.path, vb
+
+
+@contextmanager
+def linked(port: str, vb: VirtualBoard | None, record: str | Path | None) -> Iterator[Link]:
+    """A Link to `port` for the walk; the virtual board `vb` (if any) runs for as long."""
+    if vb is not None:
+        vb.start()
+    try:
+        with Link(port, record=record) as link:
+            yield link
+    finally:
+        if vb is not None:
+            vb.stop()
+
+
 def walk(
     board_file: str | Path,
     settings: WalkSettings,
@@ -279,43 +319,22 @@ def walk(
                     f"{settings.duration_s - WINDOW_S:g} s of the walk (its response is measured "
                     f"over {WINDOW_S:g} s either side) and the impulse finite"
                 )
-    vb = None
-    if port is None:
-        from mnsu.cosim.virtual_board import VirtualBoard
-
-        v = virtual or VirtualSettings()
-        vb = VirtualBoard(
-            load_board(board_file, overrides),
-            seed=v.seed,
-            realtime=v.realtime,
-            terrain_m=v.terrain_m,
-            leg_model=v.leg_model,
-        )
-        board = vb.board
-        port = vb.path
-    else:
-        board = load_board(board_file, overrides)
+    board, port, vb = open_board(board_file, port, virtual, overrides)
     channels = leg_channels(board)
-    if vb is not None:
-        vb.start()
     wall0 = time.monotonic()
-    try:
-        with Link(port, record=record) as link:
-            assert board.leg is not None  # leg_channels() checked
-            start = None
-            if vb is not None and settings.pushes:
-                board_vb = vb
+    with linked(port, vb, record) as link:
+        assert board.leg is not None  # leg_channels() checked
+        start = None
+        if vb is not None and settings.pushes:
+            board_vb = vb
 
-                def start(t0: float) -> None:
-                    for at, impulse in settings.pushes:
-                        board_vb.schedule_push(t0 + at, impulse)
+            def start(t0: float) -> None:
+                for at, impulse in settings.pushes:
+                    board_vb.schedule_push(t0 + at, impulse)
 
-            data = collect(link, channels, settings, progress, board.leg.gait, start)
-            stats = link.stats.as_dict()
-            caps = link.caps
-    finally:
-        if vb is not None:
-            vb.stop()
+        data = collect(link, channels, settings, progress, board.leg.gait, start)
+        stats = link.stats.as_dict()
+        caps = link.caps
     wall = time.monotonic() - wall0
     physics = vb.physics if vb is not None else None
     summary = analyse(data, board, BOUNCE_S if physics is not None else 0.02)
