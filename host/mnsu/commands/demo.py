@@ -156,10 +156,14 @@ def run(args: argparse.Namespace) -> int:
     )
     virtual = VirtualSettings(args.seed, args.realtime, args.terrain, args.leg)
     quiet = not sys.stderr.isatty() and args.json
-    if n_legs > 1:
-        return run_quadruped(args, settings, virtual, overrides, quiet)
+    walker = walk
+    draw, summary = draw_leg, print_summary
+    if n_legs > 1:  # the physics quadruped (mnsu.robot.quadruped)
+        from mnsu.robot.quadruped_walk import quad_walk
+
+        walker, draw, summary = quad_walk, draw_quad, print_quad_summary  # type: ignore[assignment]
     try:
-        data, result = walk(
+        data, result = walker(
             args.board,
             settings,
             args.port,
@@ -168,63 +172,46 @@ def run(args: argparse.Namespace) -> int:
             None if quiet else _progress(),
             overrides,
         )
-        from mnsu.plot import plot_walk
-
-        result["plot"] = str(plot_walk(data, result, Path(args.plot)))
-        if args.video:
-            from mnsu.animate import animate_walk
-            from mnsu.circuit.board import load_board
-
-            leg = load_board(args.board, overrides).leg
-            assert leg is not None  # walk() needed it
-            result["video"] = str(animate_walk(data, leg, args.video))
+        draw(data, result, args, overrides)
     except (LinkError, ValueError, OSError, RuntimeError) as exc:
         print(f"mnsu demo: {exc}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(result))
     else:
-        print_summary(result)
+        summary(result)
     return 0
 
 
-def run_quadruped(
-    args: argparse.Namespace,
-    settings: WalkSettings,
-    virtual: VirtualSettings,
-    overrides: list[str],
-    quiet: bool,
-) -> int:
-    """The demo of a board with several legs: the physics quadruped (mnsu.robot.quadruped)."""
-    from mnsu.robot.quadruped_walk import quad_walk
+def draw_leg(
+    data: Any, result: dict[str, Any], args: argparse.Namespace, overrides: list[str]
+) -> None:
+    """The single leg's figure (and video): their paths go into `result`."""
+    from mnsu.plot import plot_walk
 
-    try:
-        data, result = quad_walk(
-            args.board,
-            settings,
-            args.port,
-            virtual,
-            args.record,
-            None if quiet else _progress(),
-            overrides,
-        )
-        from mnsu.animate_quad import animate_quad, plot_quad
+    result["plot"] = str(plot_walk(data, result, Path(args.plot)))
+    if args.video:
+        from mnsu.animate import animate_walk
+        from mnsu.circuit.board import load_board
 
-        result["plot"] = str(plot_quad(data, result, Path(args.plot)))
-        if args.video:
-            from mnsu.circuit.board import load_board
-            from mnsu.robot.description import mjcf
+        leg = load_board(args.board, overrides).leg
+        assert leg is not None  # walk() needed it
+        result["video"] = str(animate_walk(data, leg, args.video))
 
-            xml = mjcf(load_board(args.board, overrides))
-            result["video"] = str(animate_quad(data, xml, args.video))
-    except (LinkError, ValueError, OSError, RuntimeError) as exc:
-        print(f"mnsu demo: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print_quad_summary(result)
-    return 0
+
+def draw_quad(
+    data: Any, result: dict[str, Any], args: argparse.Namespace, overrides: list[str]
+) -> None:
+    """The quadruped's figure (and video): their paths go into `result`."""
+    from mnsu.animate_quad import animate_quad, plot_quad
+
+    result["plot"] = str(plot_quad(data, result, Path(args.plot)))
+    if args.video:
+        from mnsu.circuit.board import load_board
+        from mnsu.robot.description import mjcf
+
+        xml = mjcf(load_board(args.board, overrides))
+        result["video"] = str(animate_quad(data, xml, args.video))
 
 
 def print_quad_summary(r: dict[str, Any]) -> None:
