@@ -217,6 +217,35 @@ def test_a_port_that_cannot_be_opened_keeps_no_lock(tmp_path: Path) -> None:
         assert missing in str(failed.value)
 
 
+def test_a_link_whose_open_failed_connects_on_retry_and_delivers() -> None:
+    """The ROS session's pattern: one Link, connect() retried until the board appears. The
+    failed open must leave that Link usable: its subscriptions open, its reader startable."""
+    vb = VirtualBoard()
+    vb.start()
+    try:
+        vb.unplug()
+        deadline = time.monotonic() + 5.0
+        while os.path.lexists(vb.path) and time.monotonic() < deadline:
+            time.sleep(0.01)  # the board thread closes the pty at its next step
+        link = Link(vb.path, connect=False, hello_timeout_s=5.0)
+        try:
+            sub = link.subscribe(("telemetry",))
+            with pytest.raises(LinkError):
+                link.connect()
+            vb.replug()
+            deadline = time.monotonic() + 5.0
+            while not os.path.lexists(vb.path) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            link.connect(timeout_s=10.0)
+            assert link.connected
+            msg = sub.get(timeout_s=5.0)
+            assert isinstance(msg, Telemetry)
+        finally:
+            link.close()
+    finally:
+        vb.stop()
+
+
 def _tool(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*args],

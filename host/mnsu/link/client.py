@@ -173,7 +173,11 @@ class Link:
         try:
             self._open()
         except BaseException:
-            self.close()  # a port that cannot be opened keeps no lock (a retry must not be busy)
+            # a port that cannot be opened keeps no lock, so a retry is not told 'busy';
+            # only the lock: the Link stays usable for that retry (its subscribers stay open)
+            if self._port_lock is not None:
+                self._port_lock.release()
+                self._port_lock = None
             raise
         self._thread = threading.Thread(target=self._run, name=f"mnsu-link {self.port}")
         self._thread.daemon = True
