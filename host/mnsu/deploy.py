@@ -172,7 +172,10 @@ def plan(
     if calibration:
         gait = dict(loaded.leg.gait) if loaded.leg is not None else {}
         if not gait:
-            raise DeployError(f"--calibration: {board} has no leg.gait section")
+            raise DeployError(
+                f"--calibration: {board} has no leg.gait section (the firmware's default "
+                "gait parameters are its calibration: `mnsu param defaults` restores them)"
+            )
         (stage / CALIBRATION_FILE).write_text(json.dumps(gait, sort_keys=True) + "\n")
         files.append(CALIBRATION_FILE)
     modules = [Path(f).stem for f in files if f.startswith(PACKAGE + "/")]

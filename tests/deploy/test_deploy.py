@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from calibrated_leg import CALIBRATION, calibrated_leg
 from mnsu.cli import main
 from mnsu.cosim.virtual_board import VirtualBoard
 from mnsu.deploy import PACKAGE, stage_firmware
@@ -196,13 +197,15 @@ def test_deploy_calibration_writes_the_board_files_gait(tmp_path: Path) -> None:
     fs.mkdir()
     (fs / "params.json").write_text('{"hip_amp_deg": 5.0}')  # an older saved calibration
     board = MicroPythonBoard(fs)
+    calibrated = calibrated_leg(tmp_path)
     try:
-        code, out, err = run_cli("--port", board.path, "--calibration")
+        code, out, err = run_cli("--port", board.path, "--calibration", "--board", str(calibrated))
     finally:
         board.close()
     assert code == 0, err
     assert "gait calibration (params.json) from" in out
-    gait = dict(load_board(ROOT / "examples" / "leg.yaml").leg.gait)  # type: ignore[union-attr]
+    gait = dict(load_board(calibrated).leg.gait)  # type: ignore[union-attr]
+    assert gait == CALIBRATION
     assert json.loads((fs / "params.json").read_text()) == gait
     # the deployed firmware boots with them, within its hard limits, without a warning
     probe = (
@@ -225,10 +228,9 @@ def test_deploy_calibration_writes_the_board_files_gait(tmp_path: Path) -> None:
         f"{gait['knee_amp_deg']:.1f}",
         "0",
     ], proc.stdout + proc.stderr
-    # without a leg.gait section there is nothing to write: one line, nothing copied
-    bare = tmp_path / "bare.yaml"
-    text = (ROOT / "examples" / "leg.yaml").read_text()
-    bare.write_text(text[: text.index("  # gait calibration")])
+    # without a leg.gait section (examples/leg.yaml: the firmware defaults are its gait) there
+    # is nothing to write: one line, nothing copied
+    bare = ROOT / "examples" / "leg.yaml"
     code, out, err = run_cli(
         "--port", "/dev/null", "--dry-run", "--calibration", "--board", str(bare)
     )

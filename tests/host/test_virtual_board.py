@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from calibrated_leg import CALIBRATION, calibrated_leg
 from mnsu.analysis.rhythm import neuron_stats
 from mnsu.circuit.board import load_board
 from mnsu.circuit.emulator import Emulator
@@ -27,10 +28,10 @@ LEG = ROOT / "examples" / "leg.yaml"
 # The kinematic leg (hip on a stand 0.17 m up) with the calibration it was measured with
 KINEMATIC_GAIT = (
     "--leg", "kinematic",
-    "--set", "leg.gait.env_tau_ms=100", "--set", "leg.gait.hip_amp_deg=30",
-    "--set", "leg.gait.asymmetry=0", "--set", "leg.gait.knee_offset_deg=0",
-    "--set", "leg.gait.knee_amp_deg=45", "--set", "leg.gait.env_step=0.5",
-    "--set", "leg.gait.hip_offset_deg=0", "--set", "leg.gait.slew_dps=400",
+    "--set", "env_tau_ms=100", "--set", "hip_amp_deg=30",
+    "--set", "asymmetry=0", "--set", "knee_offset_deg=0",
+    "--set", "knee_amp_deg=45", "--set", "env_step=0.5",
+    "--set", "hip_offset_deg=0", "--set", "slew_dps=400",
 )  # fmt: skip
 
 
@@ -139,9 +140,20 @@ def test_mnsu_virtual_board_boots_with_the_board_files_gait(tmp_path: Path) -> N
 
     from mnsu_fw import params
 
-    gait = dict(load_board(LEG).leg.gait)  # type: ignore[union-attr]
+    board = calibrated_leg(tmp_path)
+    gait = dict(load_board(board).leg.gait)  # type: ignore[union-attr]
+    assert gait == CALIBRATION
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mnsu.cli", "virtual-board", "--fast", "--duration", "600"],
+        [
+            sys.executable,
+            "-m",
+            "mnsu.cli",
+            "virtual-board",
+            str(board),
+            "--fast",
+            "--duration",
+            "600",
+        ],  # fmt: skip
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -150,7 +162,7 @@ def test_mnsu_virtual_board_boots_with_the_board_files_gait(tmp_path: Path) -> N
         assert proc.stdout is not None
         port = proc.stdout.readline().strip()
         with Link(port) as link:
-            for name in ("hip_offset_deg", "knee_amp_deg", "asymmetry", "env_tau_ms"):
+            for name in CALIBRATION:
                 assert link.get_param(name) == pytest.approx(gait[name]), name
             link.default_params()
             assert (

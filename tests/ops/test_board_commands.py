@@ -97,7 +97,7 @@ def test_param_list_diff_dump_load_defaults_save(port: str, tmp_path: Path) -> N
     ok("param", "set", "hip_amp_deg", "22", "drive_level", "45%", "--port", port)
     d = json.loads(ok("param", "diff", "--port", port, "--json"))
     assert [(r["name"], r["board"], r["reference"]) for r in d["differ"]] == [
-        ("hip_amp_deg", 22.0, 30.0),
+        ("hip_amp_deg", 22.0, 20.0),
         ("drive_level", pytest.approx(0.45), 0.6),
     ]
     saved = tmp_path / "bench.json"
