@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, flash: Path) -> int:
-    from mnsu.cosim.virtual_board import VirtualBoard, VirtualBoardError
+    from mnsu.cosim.errors import VirtualBoardError
+    from mnsu.cosim.virtual_board import VirtualBoard
 
     try:
         board = load_board(args.board)

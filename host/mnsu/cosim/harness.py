@@ -35,6 +35,7 @@ from mnsu_fw import board_config
 
 from mnsu.circuit.board import Board, load_board
 from mnsu.circuit.emulator import Emulator
+from mnsu.cosim.errors import CoSimError
 from mnsu.paths import DEFAULT_BOARD, DEVICE_DIR
 from mnsu.robot.hard_limits import FILE, write_limits
 
@@ -51,10 +52,6 @@ _OUT_PIN = 5
 _F_SETPIPE_SZ = 1031  # Linux fcntl: grow a pipe's buffer
 
 Interpreter = Literal["micropython", "cpython"]
-
-
-class CoSimError(RuntimeError):
-    """The firmware process stopped, hung or broke the co-simulation protocol."""
 
 
 class _PwmState:

@@ -41,19 +41,15 @@ from pathlib import Path
 from typing import Any
 
 from mnsu.circuit.board import Board, load_board
+from mnsu.cosim.errors import VirtualBoardError
 from mnsu.cosim.harness import CoSim
 from mnsu.paths import DEFAULT_BOARD
 from mnsu.robot.leg import Leg, LegState, PendulumSpec, ServoSpec
-from mnsu.robot.physics import JointState, PhysicsLeg
+from mnsu.robot.models import LEG_MODELS, JointState
+from mnsu.robot.physics import PhysicsLeg
 from mnsu.robot.quadruped import PhysicsQuadruped
 
-LEG_MODELS = ("physics", "kinematic")
-
 HISTORY_CHECK_S = 5.0  # board time between two trims of the logs
-
-
-class VirtualBoardError(RuntimeError):
-    """The virtual board cannot start or stopped."""
 
 
 class VirtualBoard:

@@ -25,19 +25,9 @@ import numpy as np
 from mnsu.circuit.board import Board
 from mnsu.robot.description import TIMESTEP_S, mjcf, rig_height, robot_mass
 from mnsu.robot.leg import LegState
+from mnsu.robot.models import JointState
 
 FALL_HIP_FRACTION = 0.5  # a hip lower than this x leg length counts as a fall
-
-
-@dataclass(frozen=True)
-class JointState:
-    """Measured joint state of the physics leg (SI: rad, rad/s, N m), hip then knee (the
-    quadruped's: every leg's hip and knee in servo order)."""
-
-    names: tuple[str, ...]
-    position_rad: tuple[float, ...]
-    velocity_rad_s: tuple[float, ...]
-    effort_nm: tuple[float, ...]
 
 
 @dataclass(frozen=True)

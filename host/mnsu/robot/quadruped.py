@@ -29,7 +29,7 @@ from mnsu.robot.description import (
     quadruped_mjcf,
 )
 from mnsu.robot.leg import LegState
-from mnsu.robot.physics import JointState
+from mnsu.robot.models import JointState
 
 FALL_TILT_DEG = 45.0  # trunk roll or pitch beyond this counts as a fall
 

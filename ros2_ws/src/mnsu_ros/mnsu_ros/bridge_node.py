@@ -33,7 +33,8 @@ from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from mnsu import link as mlink
-from mnsu.cosim.virtual_board import LEG_MODELS, VirtualBoardError
+from mnsu.cosim.errors import VirtualBoardError
+from mnsu.robot.models import LEG_MODELS
 from mnsu_ros import diagnostics as diag
 from mnsu_ros import feedback
 from mnsu_ros.node_parameters import Mirror, board_changes, declare_board_parameters

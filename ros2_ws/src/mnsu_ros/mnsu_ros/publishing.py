@@ -22,7 +22,7 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 
 from mnsu import link as mlink
-from mnsu.robot.physics import JointState as MeasuredJoints
+from mnsu.robot.models import JointState as MeasuredJoints
 from mnsu_ros import diagnostics as diag
 from mnsu_ros import feedback
 

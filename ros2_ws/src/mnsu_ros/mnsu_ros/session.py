@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from mnsu import link as mlink
-from mnsu.robot.physics import JointState
+from mnsu.robot.models import JointState
 from mnsu_ros import diagnostics as diag
 from mnsu_ros.board_clock import BoardClock
 from mnsu_ros.board_commands import CommandError as CommandError  # re-exported

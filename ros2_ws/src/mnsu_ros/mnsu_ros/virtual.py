@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Protocol
 
-from mnsu.cosim.virtual_board import LEG_MODELS, VirtualBoardError
+from mnsu.cosim.errors import VirtualBoardError
 from mnsu.paths import DEFAULT_BOARD
-from mnsu.robot.physics import JointState
+from mnsu.robot.models import LEG_MODELS, JointState
 
 log = logging.getLogger("mnsu_ros")
 
@@ -86,7 +86,7 @@ class InProcessVirtualBoard:
 
 def start_virtual_board(board_file: str, leg_model: str = "kinematic") -> VirtualBoardLike:
     """A virtual board (emulator + firmware under MicroPython + leg) behind a pty, real time;
-    leg_model: "kinematic" or "physics" (MuJoCo, mnsu.cosim.virtual_board.LEG_MODELS)."""
+    leg_model: "kinematic" or "physics" (MuJoCo, mnsu.robot.models.LEG_MODELS)."""
     if leg_model not in LEG_MODELS:
         raise VirtualBoardError(
             f"leg_model must be one of {', '.join(LEG_MODELS)}; got {leg_model!r}"
