@@ -221,6 +221,19 @@ def param_info(name: str) -> dict[str, object]:
     }
 
 
+def type_refusal(p: Param, value: object, name: str | None = None) -> str:
+    """Why `value` cannot be a value of `p` at all (a word for a number, a fraction for an
+    integer, a number for a bool), for a person; `name`: how the caller calls `p`. One wording
+    for the CLI, the link and the ROS bridge."""
+    expected = {
+        "e": p.range_text(),
+        "b": "a bool (true or false)",
+        "i": "a whole number",
+        "f": "a number",
+    }[p.kind]
+    return f"{name or p.name} must be {expected}; got {value!r}"
+
+
 def refusal(
     p: Param,
     value: float,
@@ -245,7 +258,7 @@ def refusal(
     if error == codec.ERR_NOT_FINITE:
         return f"{name} must be finite; got {value}"
     if error == codec.ERR_NOT_INTEGER:
-        return f"{name} must be a whole number; got {value}"
+        return type_refusal(p, value, name)
     if error == codec.ERR_INCONSISTENT:
         for low, high in params.ORDERED:
             if p.name in (low, high):
@@ -268,9 +281,7 @@ def check_param(name: str, value: Value) -> float:
     p = param(name)
     if isinstance(value, str):
         if p.choices is None or value not in p.choices:
-            if p.choices:
-                raise ParamError(f"{name} must be {p.range_text()}; got {value!r}")
-            raise ParamError(f"{name} is a number, not a choice; got {value!r}")
+            raise ParamError(type_refusal(p, value, name))
         value = p.choices.index(value)
     v = float(value)
     error, _ = params.check(_loose_values(), p.pid, v)

@@ -13,6 +13,7 @@ from typing import Any
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.parameter import Parameter
 
+from mnsu.parameters import type_refusal
 from mnsu_ros.parameters import BOARD_PARAMS, BY_ROS_NAME, BoardParam, RosValue
 
 TYPES = {
@@ -61,7 +62,7 @@ def board_changes(changes: list[Parameter[Any]]) -> tuple[dict[str, RosValue], s
             if BY_ROS_NAME[p.name].kind == "f" and p.type_ == Parameter.Type.INTEGER:
                 board[p.name] = float(p.value)
             elif BY_ROS_NAME[p.name].kind == "f" and p.type_ != Parameter.Type.DOUBLE:
-                return {}, f"{p.name} must be a number; got {p.value!r}"
+                return {}, type_refusal(BY_ROS_NAME[p.name], p.value, p.name)
             else:
                 board[p.name] = p.value
         elif p.name.startswith("diagnostics.") or p.name in READ_ONLY:

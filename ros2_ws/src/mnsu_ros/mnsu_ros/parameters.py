@@ -69,18 +69,16 @@ class BoardParam(table.Param):
         if self.kind == "e":
             assert self.choices is not None
             if not isinstance(value, str) or value not in self.choices:
-                raise ParamError(
-                    f"{self.ros_name} must be one of {', '.join(self.choices)}; got {value!r}"
-                )
+                raise ParamError(table.type_refusal(self, value, self.ros_name))
             return float(self.choices.index(value))
         if self.kind == "b":
             if not isinstance(value, bool):
-                raise ParamError(f"{self.ros_name} must be a bool; got {value!r}")
+                raise ParamError(table.type_refusal(self, value, self.ros_name))
             return 1.0 if value else 0.0
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ParamError(f"{self.ros_name} must be a {self.ros_type}; got {value!r}")
+            raise ParamError(table.type_refusal(self, value, self.ros_name))
         if self.kind == "i" and not isinstance(value, int):
-            raise ParamError(f"{self.ros_name} must be an integer; got {value!r}")
+            raise ParamError(table.type_refusal(self, value, self.ros_name))
         return self.from_si(float(value)) if self.kind == "f" else float(value)
 
     def from_board(self, value: float) -> RosValue:

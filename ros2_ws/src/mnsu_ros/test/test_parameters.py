@@ -14,6 +14,8 @@ from mnsu_ros.parameters import (
     plan_update,
 )
 
+from mnsu.parameters import check_param
+
 
 def test_every_table_row_is_a_ros_parameter_with_its_limits() -> None:
     assert len(BOARD_PARAMS) == params.COUNT
@@ -72,8 +74,8 @@ def test_valid_set_returns_normalised_values() -> None:
         ({"mode": "walk"}, "mode must be one of idle, cpg, host, hold; got 'walk'"),
         ({"safe_pose": 1}, "safe_pose must be one of hold, neutral, limp"),
         ({"hip_min_rad": 0.7}, "hip_min_rad = 0.7 rad must be < hip_max_rad (0.6108652 rad)"),
-        ({"telemetry_rate_hz": 2.5}, "telemetry_rate_hz must be an integer"),
-        ({"spike_events": 1}, "spike_events must be a bool"),
+        ({"telemetry_rate_hz": 2.5}, "telemetry_rate_hz must be a whole number; got 2.5"),
+        ({"spike_events": 1}, "spike_events must be a bool (true or false); got 1"),
         ({"port": "x"}, "port is not a board parameter"),
     ],
 )
@@ -97,3 +99,16 @@ def test_atomic_set_fails_whole_when_one_value_is_bad() -> None:
     with pytest.raises(ParamError, match="knee_amp_rad"):
         plan_update({"hip_amp_rad": 0.2, "knee_amp_rad": -0.01}, before)
     assert before == default_values()  # the input list is never changed
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("mode", "walk"), ("safe_pose", "sit"), ("telemetry_hz", 2.5)]
+)
+def test_the_bridge_and_the_cli_word_a_refusal_alike(name: str, value: object) -> None:
+    # issue 11: one wording (mnsu.parameters) for the link/CLI and the bridge
+    with pytest.raises(ParamError) as host:
+        check_param(name, value)  # type: ignore[arg-type]
+    ros_name = next(p.ros_name for p in BOARD_PARAMS if p.table_name == name)
+    with pytest.raises(ParamError) as ros:
+        plan_update({ros_name: value}, default_values())
+    assert str(ros.value) == str(host.value).replace(name, ros_name, 1)
