@@ -11,7 +11,7 @@ import micropython
 
 from mnsu_fw import board_config, hard_limits, param_store
 from mnsu_fw.controller import Controller
-from mnsu_fw.hw import Hardware
+from mnsu_fw.hw import Hardware, from_config
 from mnsu_fw.usb_link import UsbLink
 
 RX_BYTES_PER_TICK = 48  # bounded serial work per tick keeps the loop at its rate
@@ -26,7 +26,7 @@ def build() -> "tuple[Controller, Hardware, UsbLink]":
     values, more = param_store.load(path, limits)
     gc.collect()  # the file parsing's garbage, before the controller's buffers
     ctrl = Controller(values, notes + more, str(cfg["name"]), path, limits, str(cfg["latch_file"]))
-    hw = Hardware(cfg, ctrl.n_channels, ctrl.drive_hz, ctrl.n_legs)
+    hw = from_config(cfg, ctrl.n_channels, ctrl.drive_hz, ctrl.n_legs)
     link = UsbLink()
     gc.collect()  # the boot's garbage (file parsing) before the loop starts
     return ctrl, hw, link

@@ -1,8 +1,10 @@
 """The hardware edge: the only module that imports `machine`.
 
-ADC inputs (the MCU's own, or an MCP3208 on SPI when the board config has one and more channels
-are wanted than the MCU's ADC pins), servo PWM, drive and touch-down PWM outputs and the foot
-switches, set up from the board config for `n_legs` legs. Every method here is allocation-free.
+`Hardware` drives the objects it is given (micropython-lib style: ADCs or an external ADC,
+servo PWMs, the drive PWM, touch-down PWMs, foot-switch pins), so it runs on any board and
+against any double; every method is allocation-free. `from_config` builds those objects from
+a pin map (mnsu_fw.board_config) for `n_legs` legs: the MCU's own ADC pins, or an MCP3208 on
+SPI when more channels are wanted than the MCU has ADC pins.
 """
 
 import machine
@@ -16,57 +18,40 @@ if TYPE_CHECKING:
 
 class Hardware:
     def __init__(
-        self, cfg: "dict[str, Any]", n_channels: int, drive_hz: int, n_legs: int = 1
+        self,
+        adcs: "list[Any]",
+        servos: "list[Any]",
+        drive: "Any",
+        drive_hz: int,
+        touchdowns: "list[Any]",
+        contacts: "list[Any]",
+        contact_active_low: bool,
+        ext_adc: "Any" = None,
+        n_channels: int = 0,
     ) -> None:
-        adc_pins = cfg["adc_pins"]
-        servo_pins = cfg["servo_pins"]
-        td_pins = cfg["touchdown_pins"]
-        contact_pins = cfg["contact_pins"]
-        assert isinstance(adc_pins, tuple) and isinstance(servo_pins, tuple)
-        n_legs = min(n_legs, len(servo_pins) // 2, len(td_pins), len(contact_pins))
-        self.n_legs = n_legs
-        self.adcs = []
-        self.adc = None  # the external ADC, when it reads the channels
-        spi_cs = cfg.get("mcp3208")
-        if n_channels > len(adc_pins) and spi_cs:
-            # every channel from the external ADC (one converter, one time base), on its SPI
-            # bus at MicroPython's defaults (1 MHz, mode 0, the bus's default pins)
-            from mnsu_fw.mcp3208 import MCP3208  # only on boards that have one
-
-            cs = machine.Pin(spi_cs[1], machine.Pin.OUT, value=1)
-            self.adc = MCP3208(machine.SPI(spi_cs[0]), cs)
-            self.n_channels = min(n_channels, 8)  # the MCP3208's channels
-        else:
-            for pin in adc_pins[:n_channels]:
-                adc = machine.ADC(machine.Pin(pin))
-                if cfg.get("adc_atten_11db"):
-                    adc.atten(machine.ADC.ATTN_11DB)  # 0..~3.3 V input range
-                self.adcs.append(adc)
-            self.n_channels = len(self.adcs)
-        servo_hz = cfg["servo_hz"]
-        self.servos = []
-        for pin in servo_pins[: 2 * n_legs]:
-            pwm = machine.PWM(machine.Pin(pin))
-            pwm.freq(servo_hz)
+        """adcs: one `read_u16()` input per channel, or ext_adc: one `read_u16(channel)`
+        converter for `n_channels` channels. servos: hip, knee PWM of each leg; touchdowns and
+        contacts (Pins, read with `value()`): one per leg. PWMs start at duty 0 (limp, off)."""
+        self.n_legs = min(len(servos) // 2, len(touchdowns), len(contacts))
+        self.adcs = adcs
+        self.adc = ext_adc  # the external ADC, when it reads the channels
+        self.n_channels = n_channels if ext_adc is not None else len(adcs)
+        self.servos = servos
+        for pwm in servos:
             pwm.duty_u16(0)  # limp until the controller says otherwise
-            self.servos.append(pwm)
-        self._servo_us = [0] * len(self.servos)
-        self.drive = machine.PWM(machine.Pin(cfg["drive_pin"]))
-        self.drive.freq(drive_hz)
-        self.drive.duty_u16(0)
+        self._servo_us = [0] * len(servos)
+        self.drive = drive
+        drive.freq(drive_hz)
+        drive.duty_u16(0)
         self._drive_hz = drive_hz
         self._drive_duty = -1
-        self.touchdown = []
-        for pin in td_pins[:n_legs]:
-            pwm = machine.PWM(machine.Pin(pin))
+        self.touchdown = touchdowns
+        for pwm in touchdowns:
             pwm.freq(drive_hz)
             pwm.duty_u16(0)
-            self.touchdown.append(pwm)
-        self._touchdown_duty = [0] * n_legs
-        self.contact_pins = [
-            machine.Pin(p, machine.Pin.IN, machine.Pin.PULL_UP) for p in contact_pins[:n_legs]
-        ]
-        self._contact_low = bool(cfg["contact_active_low"])
+        self._touchdown_duty = [0] * len(touchdowns)
+        self.contact_pins = contacts
+        self._contact_low = bool(contact_active_low)
 
     def read_adcs(self, out: "list[int]") -> None:
         ext = self.adc
@@ -126,3 +111,49 @@ class Hardware:
         self.drive.duty_u16(0)
         for k in range(self.n_legs):
             self.touchdown[k].duty_u16(0)
+
+
+def from_config(cfg: "dict[str, Any]", n_channels: int, drive_hz: int, n_legs: int = 1) -> Hardware:
+    """The Hardware of a pin map (mnsu_fw.board_config) for `n_legs` legs (at most what the
+    map has pins for) and `n_channels` ADC channels."""
+    adc_pins = cfg["adc_pins"]
+    servo_pins = cfg["servo_pins"]
+    td_pins = cfg["touchdown_pins"]
+    contact_pins = cfg["contact_pins"]
+    n_legs = min(n_legs, len(servo_pins) // 2, len(td_pins), len(contact_pins))
+    adcs = []
+    ext = None
+    spi_cs = cfg.get("mcp3208")
+    if n_channels > len(adc_pins) and spi_cs:
+        # every channel from the external ADC (one converter, one time base), on its SPI
+        # bus at MicroPython's defaults (1 MHz, mode 0, the bus's default pins)
+        from mnsu_fw.mcp3208 import MCP3208  # only on boards that have one
+
+        cs = machine.Pin(spi_cs[1], machine.Pin.OUT, value=1)
+        ext = MCP3208(machine.SPI(spi_cs[0]), cs)
+        n_channels = min(n_channels, 8)  # the MCP3208's channels
+    else:
+        for pin in adc_pins[:n_channels]:
+            adc = machine.ADC(machine.Pin(pin))
+            if cfg.get("adc_atten_11db"):
+                adc.atten(machine.ADC.ATTN_11DB)  # 0..~3.3 V input range
+            adcs.append(adc)
+    servos = []
+    for pin in servo_pins[: 2 * n_legs]:
+        pwm = machine.PWM(machine.Pin(pin))
+        pwm.freq(cfg["servo_hz"])
+        servos.append(pwm)
+    touchdowns = [machine.PWM(machine.Pin(pin)) for pin in td_pins[:n_legs]]
+    contacts = [machine.Pin(p, machine.Pin.IN, machine.Pin.PULL_UP) for p in contact_pins[:n_legs]]
+    drive = machine.PWM(machine.Pin(cfg["drive_pin"]))
+    return Hardware(
+        adcs,
+        servos,
+        drive,
+        drive_hz,
+        touchdowns,
+        contacts,
+        cfg["contact_active_low"],
+        ext,
+        n_channels,
+    )
