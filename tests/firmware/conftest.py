@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import struct
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,6 +92,25 @@ class Host:
 
     def logs(self) -> list[tuple[int, str]]:
         return [c.unpack_log(f[4]) for f in self.frames if f[1] == c.LOG]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"
+
+
+def run_micropython(script: str) -> str:
+    """Run `script` under the MicroPython unix port (128 KB heap, device/ on its path);
+    its stdout, after asserting it exited cleanly."""
+    proc = subprocess.run(
+        [str(MICROPYTHON), "-X", "heapsize=128K", "-c", script],
+        env={"MICROPYPATH": str(ROOT / "device")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
 
 
 def nack_error(frame: Frame) -> int:

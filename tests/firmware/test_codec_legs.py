@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import struct
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import Host, nack_error
+from conftest import Host, nack_error, run_micropython
 from mnsu import wire as c
 from mnsu.cosim import CoSim
 from mnsu.link.decoder import Decoder
@@ -19,7 +18,6 @@ from mnsu.protocol import Legs
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "protocol_v1_legs.json"
-MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"
 TROT = ROOT / "examples" / "quadruped_trot.yaml"
 
 
@@ -83,16 +81,8 @@ print(json.dumps(out))
 
 
 def test_micropython_encodes_the_golden_frames() -> None:
-    proc = subprocess.run(
-        [str(MICROPYTHON), "-X", "heapsize=128K", "-c", SCRIPT % str(GOLDEN)],
-        env={"MICROPYPATH": str(ROOT / "device")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == [v["wire"] for v in vectors()]
+    stdout = run_micropython(SCRIPT % str(GOLDEN))
+    assert json.loads(stdout) == [v["wire"] for v in vectors()]
 
 
 def test_board_sends_legs_and_obeys_leg_joint_commands() -> None:

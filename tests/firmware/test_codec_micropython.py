@@ -7,15 +7,14 @@ golden vectors were written by the host's half (`mnsu.wire`).
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from mnsu_fw import params
 
+from conftest import run_micropython
 from mnsu import wire as c
 
 ROOT = Path(__file__).resolve().parents[2]
-MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"
 GOLDEN = ROOT / "tests" / "golden" / "protocol_v1.json"
 
 SCRIPT = """
@@ -47,16 +46,8 @@ print(json.dumps({"frames": out, "crc": c.crc16(b"123456789"), "table_crc": para
 
 
 def test_micropython_codec_matches_golden_and_host() -> None:
-    proc = subprocess.run(
-        [str(MICROPYTHON), "-X", "heapsize=128K", "-c", SCRIPT % str(GOLDEN)],
-        env={"MICROPYPATH": str(ROOT / "device")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    stdout = run_micropython(SCRIPT % str(GOLDEN))
+    result = json.loads(stdout)
     assert result["crc"] == 0x29B1
     assert result["table_crc"] == params.table_crc()
     assert result["count"] == params.COUNT

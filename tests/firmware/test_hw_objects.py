@@ -3,11 +3,7 @@ board name), under the real MicroPython interpreter with plain stand-ins for ADC
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"
+from conftest import run_micropython
 
 SCRIPT = """
 from mnsu_fw.hw import Hardware
@@ -42,16 +38,8 @@ print([s.duty for s in servos], drive.duty, [t.duty for t in tds])
 
 
 def test_hardware_drives_the_objects_it_is_given() -> None:
-    proc = subprocess.run(
-        [str(MICROPYTHON), "-c", SCRIPT],
-        env={"MICROPYPATH": str(ROOT / "device")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    first, second = proc.stdout.splitlines()
+    stdout = run_micropython(SCRIPT)
+    first, second = stdout.splitlines()
     # 2 legs, 2 channels, the readings, leg 0's switch closed (active low), servos limp but
     # one at 1.5 ms, the drive and touch-down PWM at the new frequency, leg 1's pulse on
     assert first == (
