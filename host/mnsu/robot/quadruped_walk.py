@@ -45,6 +45,7 @@ from mnsu.robot.walk import (
     VirtualSettings,
     WalkSettings,
     linked,
+    next_message,
     open_board,
 )
 from mnsu.robot.walking import BOUNCE_S
@@ -148,15 +149,7 @@ def collect_quad(
     t_end = math.inf
     wall_end = time.monotonic() + settings.wall_timeout_s
     while True:
-        msg = sub.get(timeout_s=SILENCE_S)
-        if msg is None:
-            raise LinkError(
-                f"{link.port}: no telemetry for {SILENCE_S:g} s (stats {link.stats.as_dict()})"
-            )
-        if time.monotonic() > wall_end:
-            raise LinkError(
-                f"{link.port}: demo took longer than {settings.wall_timeout_s:g} s wall"
-            )
+        msg = next_message(link, sub, wall_end, settings.wall_timeout_s)
         if isinstance(msg, LogLine):
             data.logs.append(msg.text)
         elif isinstance(msg, Event):

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from mnsu.analysis.decoder_gap import decoder_gap_ms
 from mnsu.circuit.board import Board, BoardError, ProbeSpec, load_board
-from mnsu.link import Event, Link, LinkError, LinkStats, LogLine, Telemetry
+from mnsu.link import Event, Link, LinkError, LinkStats, LogLine, Message, Telemetry
+from mnsu.link.subscription import Subscription
 from mnsu.robot.leg import circular_spread, event_phases, forward_kinematics, gait_metrics
 from mnsu.robot.physics import Sample
 from mnsu.robot.push_response import WINDOW_S, push_response
@@ -119,6 +120,19 @@ def configure(
     link.set_mode("cpg")
 
 
+def next_message(link: Link, sub: Subscription, wall_end: float, wall_timeout_s: float) -> Message:
+    """The walk's next message; LinkError when the board falls silent for SILENCE_S or the
+    walk has run past its wall-clock budget (`wall_end`, time.monotonic)."""
+    msg = sub.get(timeout_s=SILENCE_S)
+    if msg is None:
+        raise LinkError(
+            f"{link.port}: no telemetry for {SILENCE_S:g} s (stats {link.stats.as_dict()})"
+        )
+    if time.monotonic() > wall_end:
+        raise LinkError(f"{link.port}: demo took longer than {wall_timeout_s:g} s wall")
+    return msg
+
+
 def collect(
     link: Link,
     channels: LegChannels,
@@ -138,15 +152,7 @@ def collect(
     t_end = math.inf
     wall_end = time.monotonic() + settings.wall_timeout_s
     while True:
-        msg = sub.get(timeout_s=SILENCE_S)
-        if msg is None:
-            raise LinkError(
-                f"{link.port}: no telemetry for {SILENCE_S:g} s (stats {link.stats.as_dict()})"
-            )
-        if time.monotonic() > wall_end:
-            raise LinkError(
-                f"{link.port}: demo took longer than {settings.wall_timeout_s:g} s wall"
-            )
+        msg = next_message(link, sub, wall_end, settings.wall_timeout_s)
         if isinstance(msg, LogLine):
             data.logs.append(msg.text)
             continue
