@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ import pytest
 from mnsu.cosim.virtual_board import VirtualBoard
 from mnsu.link import Link, LinkError, Telemetry
 from mnsu.link.port_lock import PortBusy
+from mnsu.link.served import spawn_serve, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,54 +34,16 @@ class Served:
     stderr: list[str] = field(default_factory=list)
 
 
-def start_serve(port: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mnsu.cli",
-            "serve",
-            "--port",
-            port,
-            "--listen",
-            "127.0.0.1:0",
-            "--json",
-        ],  # fmt: skip
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], 30.0)
-    line = proc.stdout.readline().strip() if ready else ""
-    if not line.startswith("socket://"):
-        proc.kill()
-        _, err = proc.communicate(timeout=10)
-        raise AssertionError(f"mnsu serve did not start: {line!r} {err}")
-    return proc, line
-
-
-def stop_serve(proc: subprocess.Popen[str]) -> str:
-    proc.terminate()
-    try:
-        _, err = proc.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate(timeout=10)
-    return err
-
-
 @pytest.fixture
 def served() -> Iterator[Served]:
     vb = VirtualBoard(ROOT / "examples" / "leg.yaml", realtime=False)
     vb.start()
-    proc, url = start_serve(vb.path)
+    proc, url = spawn_serve(vb.path, args=("--json",))
     s = Served(vb, proc, url)
     try:
         yield s
     finally:
-        print(stop_serve(proc))
+        print(stop_process(proc, timeout_s=10.0))
         vb.stop()
 
 
@@ -195,7 +157,7 @@ def test_a_port_held_by_serve_or_a_link_says_who_holds_it(served: Served) -> Non
     )
     assert err.returncode == 2 and "port busy" in err.stderr and served.url in err.stderr
 
-    stop_serve(served.proc)
+    stop_process(served.proc, timeout_s=10.0)
     with Link(served.vb.path) as first:  # the lock went with the process
         with pytest.raises(PortBusy) as busy:
             Link(served.vb.path)

@@ -9,10 +9,7 @@ client of the server loses a frame.
 
 from __future__ import annotations
 
-import os
-import select
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,46 +24,18 @@ from std_srvs.srv import Trigger
 
 from mnsu.cosim.virtual_board import VirtualBoard
 from mnsu.link import Link, Telemetry
-
-
-def start_serve(port: str) -> tuple[subprocess.Popen[str], str]:
-    """`mnsu serve` on `port`; returns the process and the socket:// URL it prints."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mnsu.cli", "serve", "--port", port, "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], 30.0)
-    line = proc.stdout.readline().strip() if ready else ""
-    if not line.startswith("socket://"):
-        proc.kill()
-        _, err = proc.communicate(timeout=10)
-        raise AssertionError(f"mnsu serve did not start: {line!r} {err}")
-    return proc, line
-
-
-def stop(proc: subprocess.Popen[str]) -> str:
-    proc.terminate()
-    try:
-        out, err = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate(timeout=10)
-    return (out or "") + (err or "")
+from mnsu.link.served import spawn_serve, stop_process
 
 
 @pytest.fixture
 def served() -> Iterator[tuple[VirtualBoard, str]]:
     vb = VirtualBoard(realtime=True)
     vb.start()
-    proc, url = start_serve(vb.path)
+    proc, url = spawn_serve(vb.path)
     try:
         yield vb, url
     finally:
-        print(stop(proc))
+        print(stop_process(proc))
         vb.stop()
 
 
@@ -108,7 +77,7 @@ def test_the_bridge_node_attaches_through_serve_beside_another_tool(
             st = watcher.stats
             assert st.frames_lost == 0 and st.crc_errors == 0 and st.decode_errors == 0, st
     finally:
-        out = stop(bridge)
+        out = stop_process(bridge)
         executor.shutdown()
         tester.destroy_node()
         rclpy.try_shutdown(context=context)
