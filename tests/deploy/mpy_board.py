@@ -25,6 +25,22 @@ import tty
 from pathlib import Path
 
 MICROPYTHON = Path(sys.executable).with_name("micropython")
+
+
+def run_on_flash(fs: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """`script` under a fresh MicroPython whose only modules are the board's filesystem `fs`
+    (its working directory, as on the board)."""
+    return subprocess.run(
+        [str(MICROPYTHON), "-c", script],
+        cwd=fs,
+        env={"MICROPYPATH": "."},
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+
+
 MACHINE_STUB = Path(__file__).with_name("machine_stub.py")
 RESET_EXIT = 77  # machine_stub.reset()
 

@@ -18,7 +18,7 @@ from mnsu.cosim.virtual_board import VirtualBoard
 from mnsu.deploy import PACKAGE, stage_firmware
 from mnsu.paths import DEVICE_DIR
 
-from .mpy_board import MICROPYTHON, MicroPythonBoard
+from .mpy_board import MicroPythonBoard, run_on_flash
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,15 +62,7 @@ def test_deploy_copies_byte_identical_files_and_the_firmware_imports(tmp_path: P
         "import mnsu_fw.codec, mnsu_fw.params, mnsu_fw.controller, mnsu_fw.app\n"
         "print(mnsu_fw.codec.PROTOCOL_VERSION, mnsu_fw.params.COUNT)\n"
     )
-    proc = subprocess.run(
-        [str(MICROPYTHON), "-c", probe],
-        cwd=fs,
-        env={"MICROPYPATH": "."},
-        capture_output=True,
-        text=True,
-        timeout=20,
-        check=False,
-    )
+    proc = run_on_flash(fs, probe)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[0] == "1"
     assert not list((fs / PACKAGE).glob("*.py"))  # bytecode only
@@ -99,15 +91,7 @@ def test_deploy_writes_the_board_files_hard_limits(tmp_path: Path) -> None:
         "h, notes = hard_limits.load('limits.json')\n"
         "print(h.lo_cdeg[0], h.hi_cdeg[0], len(notes))\n"
     )
-    proc = subprocess.run(
-        [str(MICROPYTHON), "-c", probe],
-        cwd=fs,
-        env={"MICROPYPATH": "."},
-        capture_output=True,
-        text=True,
-        timeout=20,
-        check=False,
-    )
+    proc = run_on_flash(fs, probe)
     assert proc.stdout.split() == ["-1200", "2000", "0"], proc.stdout + proc.stderr
 
 
@@ -214,15 +198,7 @@ def test_deploy_calibration_writes_the_board_files_gait(tmp_path: Path) -> None:
         "v, more = param_store.load('params.json', h)\n"
         "print(v[params.INDEX['hip_offset_deg']], v[params.INDEX['knee_amp_deg']], len(more))\n"
     )
-    proc = subprocess.run(
-        [str(MICROPYTHON), "-c", probe],
-        cwd=fs,
-        env={"MICROPYPATH": "."},
-        capture_output=True,
-        text=True,
-        timeout=20,
-        check=False,
-    )
+    proc = run_on_flash(fs, probe)
     assert proc.stdout.split() == [
         f"{gait['hip_offset_deg']:.1f}",
         f"{gait['knee_amp_deg']:.1f}",
