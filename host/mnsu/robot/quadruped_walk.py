@@ -46,7 +46,9 @@ from mnsu.robot.walk import (
     WalkSettings,
     linked,
     next_message,
+    onset_frequency,
     open_board,
+    window_events,
 )
 from mnsu.robot.walking import BOUNCE_S
 
@@ -180,11 +182,7 @@ def collect_quad(
     link.set_mode("idle")
     assert t_start is not None
     data.t_start, data.t_end = t_start, t_end
-    data.events = [
-        (e.kind, e.channel, e.board_time_s - t_start)
-        for e in raw_events
-        if t_start <= e.board_time_s <= t_end
-    ]
+    data.events = window_events(raw_events, t_start, t_end)
     return data
 
 
@@ -193,10 +191,6 @@ def lag_error(a: float | None, b: float | None) -> float | None:
     if a is None or b is None:
         return None
     return (a - b + 0.5) % 1.0 - 0.5
-
-
-def _frequency(onsets: Sequence[float]) -> float | None:
-    return (len(onsets) - 1) / (onsets[-1] - onsets[0]) if len(onsets) > 1 else None
 
 
 def contact_phases(
@@ -239,7 +233,7 @@ def analyse_quad(data: QuadWalk, after_s: float = TRANSIENT_S) -> dict[str, Any]
         legs[name] = {
             "touchdowns": len(td),
             "duty_factor": stance / span if span > 0 else None,
-            "cpg_frequency_hz": _frequency(bursts[-1]),
+            "cpg_frequency_hz": onset_frequency(bursts[-1]),
         }
     cpg_f = legs[ch.names[0]]["cpg_frequency_hz"]
     step_f: float | None = None

@@ -184,11 +184,7 @@ def collect(
     link.set_mode("idle")
     assert t_start is not None
     data.t_start, data.t_end = t_start, t_end
-    data.events = [
-        (e.kind, e.channel, e.board_time_s - t_start)
-        for e in raw_events
-        if t_start <= e.board_time_s <= t_end
-    ]
+    data.events = window_events(raw_events, t_start, t_end)
     return data
 
 
@@ -198,7 +194,19 @@ def _onsets(
     return [t for k, ch, t in events if k == kind and ch == channel and t >= after]
 
 
-def _frequency(onsets: Sequence[float]) -> float | None:
+def window_events(
+    events: Sequence[Event], t_start: float, t_end: float
+) -> list[tuple[str, int, float]]:
+    """(kind, channel, time since t_start) of the events between t_start and t_end (board s)."""
+    return [
+        (e.kind, e.channel, e.board_time_s - t_start)
+        for e in events
+        if t_start <= e.board_time_s <= t_end
+    ]
+
+
+def onset_frequency(onsets: Sequence[float]) -> float | None:
+    """Onsets per second over the span of `onsets` (None for fewer than two)."""
     if len(onsets) < 2:
         return None
     return (len(onsets) - 1) / (onsets[-1] - onsets[0])
@@ -223,7 +231,7 @@ def analyse(data: Walk, board: Board, min_phase_s: float = 0.02) -> dict[str, An
     )
     flex = _onsets(data.events, "burst_on", data.channels.flexor.adc, TRANSIENT_S)
     ext = _onsets(data.events, "burst_on", data.channels.extensor.adc, TRANSIENT_S)
-    cpg_f = _frequency(flex)
+    cpg_f = onset_frequency(flex)
     phases = event_phases(gait.touchdowns, ext)
     return {
         "step_frequency_hz": gait.step_frequency_hz,
