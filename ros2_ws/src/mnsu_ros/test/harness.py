@@ -80,3 +80,51 @@ class Collector:
         with self.lock:
             self.items.clear()
             self.arrivals_ns.clear()
+
+
+class Spinning:
+    """A ROS context of its own with an executor spinning its nodes on a thread.
+
+    close() stops the executor and waits for its thread before it destroys the nodes and
+    shuts the context down: in the other order the spinning thread can wait on a context
+    already shut down and die with RCLError.
+    """
+
+    def __init__(self, threads: int = 0) -> None:
+        import rclpy
+        from rclpy.executors import Executor, MultiThreadedExecutor, SingleThreadedExecutor
+
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        self.executor: Executor = (
+            MultiThreadedExecutor(num_threads=threads, context=self.context)
+            if threads
+            else SingleThreadedExecutor(context=self.context)
+        )
+        self.nodes: list[Any] = []
+        self._thread: threading.Thread | None = None
+
+    def node(self, name: str) -> Any:
+        """A new rclpy Node in this context, spun by the executor."""
+        from rclpy.node import Node
+
+        return self.add(Node(name, context=self.context))
+
+    def add(self, node: T) -> T:
+        self.executor.add_node(node)  # type: ignore[arg-type]
+        self.nodes.append(node)
+        return node
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.executor.spin, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        import rclpy
+
+        self.executor.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+        for node in reversed(self.nodes):
+            node.destroy_node()
+        rclpy.try_shutdown(context=self.context)

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import rclpy
 import yaml
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
-from harness import Collector, ros_env, venv_bin, wait_for
+from harness import Collector, Spinning, ros_env, venv_bin, wait_for
 from mnsu_ros.parameters import BY_ROS_NAME
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 
 from mnsu.cosim.virtual_board import VirtualBoard
@@ -41,22 +38,15 @@ def board() -> Iterator[VirtualBoard]:
 
 @pytest.fixture
 def tester() -> Iterator[tuple[Node, Collector]]:
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    node = Node("process_tester", context=context)
-    diags = Collector()
-    node.create_subscription(DiagnosticArray, "/diagnostics", diags, 50)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    ros = Spinning()
     try:
+        node = ros.node("process_tester")
+        diags = Collector()
+        node.create_subscription(DiagnosticArray, "/diagnostics", diags, 50)
+        ros.start()
         yield node, diags
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown(context=context)
-        spinner.join(timeout=5.0)
+        ros.close()
 
 
 def link_level(diags: Collector, since: float) -> int | None:

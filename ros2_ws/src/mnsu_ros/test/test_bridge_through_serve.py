@@ -10,15 +10,11 @@ client of the server loses a frame.
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-import rclpy
-from harness import Collector, result, ros_env, venv_bin, wait_for
-from rclpy.executors import SingleThreadedExecutor
-from rclpy.node import Node
+from harness import Collector, Spinning, result, ros_env, venv_bin, wait_for
 from sensor_msgs.msg import JointState
 from std_srvs.srv import Trigger
 
@@ -43,16 +39,12 @@ def test_the_bridge_node_attaches_through_serve_beside_another_tool(
     served: tuple[VirtualBoard, str],
 ) -> None:
     vb, url = served
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    tester = Node("serve_tester", context=context)
+    ros = Spinning()
+    tester = ros.node("serve_tester")
     joints = Collector()
     tester.create_subscription(JointState, "joint_states", joints, 10)  # default QoS
     estop = tester.create_client(Trigger, "estop")
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(tester)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    ros.start()
     bridge = subprocess.Popen(
         [venv_bin("mnsu-ros-bridge"), "--ros-args", "-p", f"port:={url}", "-p", "mode:=cpg"],
         env=ros_env(),
@@ -78,8 +70,5 @@ def test_the_bridge_node_attaches_through_serve_beside_another_tool(
             assert st.frames_lost == 0 and st.crc_errors == 0 and st.decode_errors == 0, st
     finally:
         out = stop_process(bridge)
-        executor.shutdown()
-        tester.destroy_node()
-        rclpy.try_shutdown(context=context)
-        spinner.join(timeout=5.0)
+        ros.close()
     assert "Traceback" not in out, out

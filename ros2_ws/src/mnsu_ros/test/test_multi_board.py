@@ -8,17 +8,13 @@ and that both legs walk; an e-stop of /lf latches /lf only.
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
-from harness import Collector, result, ros_env, venv_bin, wait_for
-from rclpy.executors import SingleThreadedExecutor
-from rclpy.node import Node
+from harness import Collector, Spinning, result, ros_env, venv_bin, wait_for
 from rclpy.parameter import parameter_value_to_python
 from rclpy.parameter_client import AsyncParameterClient
 from rclpy.qos import QoSProfile
@@ -70,9 +66,8 @@ def hip_spread_deg(msgs: list[JointState]) -> float:
 
 
 def test_two_legs_are_separate_and_both_walk(bridges: list[subprocess.Popen[str]]) -> None:
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    node = Node("two_legs_client", context=context)
+    ros = Spinning()
+    node = ros.node("two_legs_client")
     states = {ns: Collector() for ns in LEGS}
     for ns in LEGS:
         node.create_subscription(JointState, f"{ns}/joint_states", states[ns], QoSProfile(depth=10))
@@ -80,10 +75,7 @@ def test_two_legs_are_separate_and_both_walk(bridges: list[subprocess.Popen[str]
     node.create_subscription(DiagnosticArray, "/diagnostics", diags, 50)
     params = {ns: AsyncParameterClient(node, f"{ns}/mnsu_bridge") for ns in LEGS}
     estop = {ns: node.create_client(Trigger, f"{ns}/estop") for ns in LEGS}
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    ros.start()
 
     def get(ns: str, name: str) -> object:
         values = result(params[ns].get_parameters([name]), 10.0, f"{ns} {name}").values
@@ -119,7 +111,4 @@ def test_two_legs_are_separate_and_both_walk(bridges: list[subprocess.Popen[str]
         wait_for(lambda: hip_spread_deg(states["/rf"].since(t1)) > 20.0, 20.0, "/rf walking on")
         assert get("/rf", "mode") == "cpg"
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown(context=context)
-        spinner.join(timeout=5.0)
+        ros.close()

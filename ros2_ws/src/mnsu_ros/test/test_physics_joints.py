@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import math
 import statistics
-import threading
 from collections.abc import Iterator
 
 import pytest
-import rclpy
-from harness import Collector, wait_for
+from harness import Collector, Spinning, wait_for
 from mnsu_ros import bridge_node
 from mnsu_ros.bridge_node import BridgeNode
-from rclpy.executors import MultiThreadedExecutor
-from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
@@ -33,10 +29,9 @@ TARGET_DEG = (20.0, 40.0)
 
 @pytest.fixture(scope="module")
 def physics_bridge() -> Iterator[tuple[BridgeNode, Collector]]:
-    context = rclpy.Context()
-    rclpy.init(context=context)
+    ros = Spinning(threads=bridge_node.EXECUTOR_THREADS)
     bridge = BridgeNode(
-        context=context,
+        context=ros.context,
         parameter_overrides=[
             Parameter("port", value="virtual"),
             Parameter("leg_model", value="physics"),
@@ -44,25 +39,18 @@ def physics_bridge() -> Iterator[tuple[BridgeNode, Collector]]:
             Parameter("qos_overrides./joint_states.publisher.depth", value=1000),
         ],
     )
-    tester = Node("physics_tester", context=context)
+    ros.add(bridge)
+    tester = ros.node("physics_tester")
     js = Collector()
     qos = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)
     tester.create_subscription(JointState, "joint_states", js, qos)
-    executor = MultiThreadedExecutor(num_threads=bridge_node.EXECUTOR_THREADS, context=context)
-    executor.add_node(bridge)
-    executor.add_node(tester)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    ros.start()
     try:
         assert bridge.session.wait_ready(30.0), f"board not ready: {bridge.session.last_error}"
         yield bridge, js
     finally:
         bridge.shutdown()
-        executor.shutdown()
-        tester.destroy_node()
-        bridge.destroy_node()
-        rclpy.try_shutdown(context=context)
-        spinner.join(timeout=5.0)
+        ros.close()
 
 
 def stamp_s(m: JointState) -> float:

@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import math
 import subprocess
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
-import rclpy
-from harness import Collector, ros_env, venv_bin, wait_for
+from harness import Collector, Spinning, ros_env, venv_bin, wait_for
 from mnsu_msgs.msg import NeuronState
-from rclpy.executors import SingleThreadedExecutor
-from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
@@ -72,9 +68,8 @@ def bridge() -> Iterator[subprocess.Popen[str]]:
 def test_default_and_sensor_data_subscribers_receive_and_overrides_apply(
     bridge: subprocess.Popen[str],
 ) -> None:
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    node = Node("qos_client", context=context)
+    ros = Spinning()
+    node = ros.node("qos_client")
     default_js, sensor_js, default_neurons, sensor_neurons = (Collector() for _ in range(4))
     default_qos = QoSProfile(depth=10)  # rclpy's default: reliable, volatile, keep last 10
     assert default_qos.reliability == ReliabilityPolicy.RELIABLE
@@ -86,10 +81,7 @@ def test_default_and_sensor_data_subscribers_receive_and_overrides_apply(
     node.create_subscription(
         NeuronState, f"{NAMESPACE}/cpg/neurons", sensor_neurons, qos_profile_sensor_data
     )
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    ros.start()
     try:
         wait_for(lambda: default_js.last() is not None, 60.0, "joint_states (default QoS)")
         wait_for(lambda: sensor_neurons.last() is not None, 30.0, "cpg/neurons (sensor data)")
@@ -113,21 +105,14 @@ def test_default_and_sensor_data_subscribers_receive_and_overrides_apply(
         assert len(sensor_neurons.since(t0)) > 0.9 * len(msgs)
         assert default_neurons.last() is None  # a best-effort publisher reaches no reliable one
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown(context=context)
-        spinner.join(timeout=5.0)
+        ros.close()
 
 
 def test_late_joiner_receives_robot_description(bridge: subprocess.Popen[str]) -> None:
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    node = Node("description_client", context=context)
+    ros = Spinning()
+    node = ros.node("description_client")
     got = Collector()
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    ros.start()
     try:
         # join late: only once the bridge's joint_states flow (it published the URDF at start)
         flowing = Collector()
@@ -155,7 +140,4 @@ def test_late_joiner_receives_robot_description(bridge: subprocess.Popen[str]) -
         assert {"carriage", "thigh", "shank", "foot"} <= links
         assert len(got.since(0.0)) == 1  # published once, kept for late joiners
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown(context=context)
-        spinner.join(timeout=5.0)
+        ros.close()

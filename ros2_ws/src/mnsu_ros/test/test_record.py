@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 
-import rclpy
-from harness import Collector, ros_env, venv_bin, wait_for
-from rclpy.executors import SingleThreadedExecutor
-from rclpy.node import Node
+from harness import Collector, Spinning, ros_env, venv_bin, wait_for
 from sensor_msgs.msg import JointState
 
 NAMESPACE = "/rec"
@@ -47,15 +43,11 @@ def test_record_parameter_writes_what_ros_subscribers_saw(tmp_path: Path) -> Non
         stderr=subprocess.STDOUT,
         text=True,
     )
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    node = Node("record_client", context=context)
+    ros = Spinning()
+    node = ros.node("record_client")
     js = Collector()
     node.create_subscription(JointState, f"{NAMESPACE}/joint_states", js, 10)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    ros.start()
     try:
         wait_for(lambda: js.last() is not None, 60.0, "joint_states")
         t0 = time.monotonic()
@@ -67,10 +59,7 @@ def test_record_parameter_writes_what_ros_subscribers_saw(tmp_path: Path) -> Non
         except subprocess.TimeoutExpired:
             proc.kill()
             output, _ = proc.communicate(timeout=10.0)
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown(context=context)
-        spinner.join(timeout=5.0)
+        ros.close()
     assert proc.returncode == 0, output
     assert "Traceback" not in output, output
     assert f"recorded {out}" in output, output
