@@ -5,6 +5,7 @@ imports no MuJoCo."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 LEG_MODELS = ("physics", "kinematic")  # MuJoCo (mnsu.robot.physics), kinematic (mnsu.robot.leg)
 
@@ -18,3 +19,17 @@ class JointState:
     position_rad: tuple[float, ...]
     velocity_rad_s: tuple[float, ...]
     effort_nm: tuple[float, ...]
+
+
+def measured_joints(
+    names: tuple[str, ...], data: Any, qpos: Any, qvel: Any, actuators: Any
+) -> JointState:
+    """The JointState of a simulation's state `data` (MuJoCo's MjData: qpos, qvel,
+    actuator_force), each joint's entries picked by the index arrays `qpos`, `qvel`,
+    `actuators`, in `names` order."""
+    return JointState(
+        names=names,
+        position_rad=tuple(float(v) for v in data.qpos[qpos]),
+        velocity_rad_s=tuple(float(v) for v in data.qvel[qvel]),
+        effort_nm=tuple(float(v) for v in data.actuator_force[actuators]),
+    )

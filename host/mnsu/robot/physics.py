@@ -25,7 +25,7 @@ import numpy as np
 from mnsu.circuit.board import Board
 from mnsu.robot.description import TIMESTEP_S, mjcf, rig_height, robot_mass
 from mnsu.robot.leg import LegState
-from mnsu.robot.models import JointState
+from mnsu.robot.models import JointState, measured_joints
 
 FALL_HIP_FRACTION = 0.5  # a hip lower than this x leg length counts as a fall
 
@@ -230,16 +230,7 @@ class PhysicsLeg:
 
     def joint_state(self) -> JointState:
         """Measured hip and knee: position (rad), velocity (rad/s), actuator torque (N m)."""
-        d = self.data
-        return JointState(
-            names=self.joint_names,
-            position_rad=(float(d.qpos[self._qpos[0]]), float(d.qpos[self._qpos[1]])),
-            velocity_rad_s=(float(d.qvel[self._qvel[0]]), float(d.qvel[self._qvel[1]])),
-            effort_nm=(
-                float(d.actuator_force[self._act[0]]),
-                float(d.actuator_force[self._act[1]]),
-            ),
-        )
+        return measured_joints(self.joint_names, self.data, self._qpos, self._qvel, self._act)
 
     def rig_state(self) -> RigState:
         d = self.data

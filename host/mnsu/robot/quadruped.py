@@ -29,7 +29,7 @@ from mnsu.robot.description import (
     quadruped_mjcf,
 )
 from mnsu.robot.leg import LegState
-from mnsu.robot.models import JointState
+from mnsu.robot.models import JointState, measured_joints
 
 FALL_TILT_DEG = 45.0  # trunk roll or pitch beyond this counts as a fall
 
@@ -214,13 +214,7 @@ class PhysicsQuadruped:
 
     def joint_state(self) -> JointState:
         """Every joint in servo order: position (rad), velocity (rad/s), torque (N m)."""
-        d = self.data
-        return JointState(
-            names=self.joint_names,
-            position_rad=tuple(float(v) for v in d.qpos[self._qpos]),
-            velocity_rad_s=tuple(float(v) for v in d.qvel[self._qvel]),
-            effort_nm=tuple(float(v) for v in d.actuator_force[self._act]),
-        )
+        return measured_joints(self.joint_names, self.data, self._qpos, self._qvel, self._act)
 
     def trunk_state(self) -> TrunkState:
         d = self.data
