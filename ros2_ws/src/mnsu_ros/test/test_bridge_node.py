@@ -149,11 +149,11 @@ def rig() -> Iterator[Rig]:
         yield rig
     finally:
         executor.shutdown()
+        spinner.join(timeout=5.0)  # before the context goes (harness.Spinning's order)
         bridge.shutdown()
         bridge.destroy_node()
         tester.destroy_node()
         rclpy.try_shutdown()
-        spinner.join(timeout=5.0)
 
 
 def trajectory(names: list[str], *points: tuple[list[float], float]) -> JointTrajectory:

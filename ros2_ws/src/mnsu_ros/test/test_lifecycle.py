@@ -52,11 +52,11 @@ def nodes() -> Iterator[tuple[BridgeNode, Node, Collector]]:
         yield bridge, tester, states
     finally:
         executor.shutdown()
+        spinner.join(timeout=5.0)  # before the context goes (harness.Spinning's order)
         bridge.shutdown()
         bridge.destroy_node()
         tester.destroy_node()
         rclpy.try_shutdown()
-        spinner.join(timeout=5.0)
 
 
 def change(client: Any, transition: int) -> bool:
