@@ -86,6 +86,8 @@ class PhysicsLeg:
         ]
         rx = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_JOINT, "rig_x")
         rz = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_JOINT, "rig_z")
+        # lists for the per-joint loops, arrays for the JointState (models.measured_joints)
+        self._joint_index = (np.array(self._qpos), np.array(self._qvel), np.array(self._act))
         self._rx, self._rz = int(m.jnt_qposadr[rx]), int(m.jnt_qposadr[rz])
         self._vx, self._vz = int(m.jnt_dofadr[rx]), int(m.jnt_dofadr[rz])
         self._foot_geom = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, "foot")
@@ -230,7 +232,7 @@ class PhysicsLeg:
 
     def joint_state(self) -> JointState:
         """Measured hip and knee: position (rad), velocity (rad/s), actuator torque (N m)."""
-        return measured_joints(self.joint_names, self.data, self._qpos, self._qvel, self._act)
+        return measured_joints(self.joint_names, self.data, *self._joint_index)
 
     def rig_state(self) -> RigState:
         d = self.data
