@@ -144,10 +144,12 @@ def compare(
     """None when the doc's figure matches the command's, else the failure line."""
     want = actual * scale
     doc = float(printed)
+    if figure.circular and math.isfinite(want):
+        # a phase in cycles: compare with the command's value on the doc's turn of the
+        # circle (a doc's 0.997 is the printed 0.001 + 1), the tolerance relative to that
+        want = doc - ((doc - want + 0.5) % 1.0 - 0.5)
     allowed = max(figure.tol * abs(want), half_digit(printed))
     diff = abs(doc - want)
-    if figure.circular:
-        diff = min(diff % 1.0, 1.0 - diff % 1.0)
     if math.isfinite(want) and diff <= allowed:
         return None
     return (
